@@ -1,0 +1,1 @@
+"""briefbot's Discord adapter: slash commands, embeds and the digest scheduler."""

@@ -1,0 +1,367 @@
+"""The article store: one SQLite file (sqlite-utils), WAL, FTS5, forward migrations.
+
+Tables:
+- `articles`: one row per article and scope, FTS5 index `articles_fts` over title and
+  text (porter stemming, diacritics folded) kept in sync by triggers.
+- `sources`: feeds that are polled, with their HTTP caching and back-off state.
+- `subscriptions`, `digest_posts`, `posted_stories`: daily digests and what was posted.
+- `meta`: the schema version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlite_utils
+
+from .models import GLOBAL_SCOPE, Article, Document, Outcome
+from .urls import canonical_url
+
+FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"
+BUSY_TIMEOUT_MS = 5000
+
+
+def utc_iso(moment: datetime) -> str:
+    """A datetime as the store writes it: UTC, second precision, 'Z' suffix."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_utc(text: str | None) -> datetime | None:
+    """Read a timestamp written by `utc_iso` (or any ISO 8601 form) as an aware UTC datetime."""
+    if not text:
+        return None
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def content_hash(text: str) -> str:
+    """Hash of the text with case and whitespace normalised: equal stories hash equal."""
+    normalised = re.sub(r"\s+", " ", text).strip().lower()
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
+
+
+def _v1_initial(db: sqlite_utils.Database) -> None:
+    db["articles"].create(
+        {
+            "id": int,
+            "url": str,
+            "title": str,
+            "source": str,
+            "author": str,
+            "published_at": str,
+            "ingested_at": str,
+            "text": str,
+            "content_hash": str,
+            "word_count": int,
+            "scope": str,
+        },
+        pk="id",
+        not_null={"url", "title", "text", "content_hash", "scope", "ingested_at"},
+        defaults={"scope": GLOBAL_SCOPE, "source": "", "author": "", "word_count": 0},
+    )
+    db["articles"].create_index(["url", "scope"], unique=True)
+    db["articles"].create_index(["content_hash", "scope"])
+    db["articles"].create_index(["ingested_at"])
+    db["articles"].create_index(["published_at"])
+    db["articles"].enable_fts(["title", "text"], tokenize=FTS_TOKENIZER, create_triggers=True)
+
+    db["sources"].create(
+        {
+            "id": int,
+            "url": str,
+            "scope": str,
+            "title": str,
+            "etag": str,
+            "last_modified": str,
+            "added_at": str,
+            "last_polled_at": str,
+            "last_ok": str,
+            "last_error": str,
+            "consecutive_failures": int,
+            "next_poll_at": str,
+        },
+        pk="id",
+        not_null={"url", "scope"},
+        defaults={"scope": GLOBAL_SCOPE, "title": "", "consecutive_failures": 0},
+    )
+    db["sources"].create_index(["url", "scope"], unique=True)
+
+    db["subscriptions"].create(
+        {
+            "id": int,
+            "guild_id": str,
+            "channel_id": str,
+            "topic": str,
+            "time_of_day": str,  # "HH:MM", local to `timezone`
+            "timezone": str,  # IANA name
+            "max_stories": int,
+            "created_by": str,
+            "created_at": str,
+            "last_digest_at": str,  # UTC; stories ingested after this go in the next digest
+        },
+        pk="id",
+        not_null={"guild_id", "channel_id", "time_of_day", "timezone"},
+        defaults={"topic": ""},
+    )
+    db["subscriptions"].create_index(["channel_id"], unique=True)
+    db["digest_posts"].create(
+        {"id": int, "subscription_id": int, "local_date": str, "posted_at": str, "stories": int},
+        pk="id",
+        foreign_keys=[("subscription_id", "subscriptions", "id")],
+    )
+    db["digest_posts"].create_index(["subscription_id", "local_date"], unique=True)
+    db["posted_stories"].create(
+        {"channel_id": str, "article_id": int, "posted_at": str},
+        pk=("channel_id", "article_id"),
+    )
+
+
+# Forward migrations: MIGRATIONS[i] takes the schema from version i to i + 1. Append only.
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_initial]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _row_to_article(row: dict) -> Article:
+    return Article(
+        id=row["id"],
+        url=row["url"],
+        title=row["title"],
+        text=row["text"],
+        source=row["source"] or "",
+        author=row["author"] or "",
+        published_at=parse_utc(row["published_at"]),
+        ingested_at=parse_utc(row["ingested_at"]),
+        content_hash=row["content_hash"],
+        word_count=row["word_count"] or 0,
+        scope=row["scope"],
+    )
+
+
+def visible_scopes(scope: str | None) -> tuple[str, ...]:
+    """Scopes a reader in `scope` may see: global articles, plus the guild's own."""
+    if not scope or scope == GLOBAL_SCOPE:
+        return (GLOBAL_SCOPE,)
+    return (GLOBAL_SCOPE, scope)
+
+
+class Store:
+    """The article store. Open one per thread; SQLite handles the locking (WAL)."""
+
+    def __init__(self, path: str | Path):
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+        self.db = sqlite_utils.Database(conn)
+        self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if self.path != ":memory:":
+            self.db.enable_wal()
+        self.db.execute("PRAGMA synchronous = NORMAL")
+        self.db.execute("PRAGMA foreign_keys = ON")
+        self._migrate()
+
+    # -- schema -------------------------------------------------------------------
+
+    @property
+    def schema_version(self) -> int:
+        if not self.db["meta"].exists():
+            return 0
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return int(row[0]) if row else 0
+
+    def _migrate(self) -> None:
+        with self.transaction():
+            self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+            version = self.schema_version
+            if version > SCHEMA_VERSION:
+                raise RuntimeError(
+                    f"{self.path} has schema version {version}, newer than this briefbot "
+                    f"({SCHEMA_VERSION}): upgrade briefbot"
+                )
+            for migration in MIGRATIONS[version:]:
+                migration(self.db)
+            self.db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
+                [str(SCHEMA_VERSION)],
+            )
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group writes into one transaction (much faster for batches); rolls back on error."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            yield
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- articles -----------------------------------------------------------------
+
+    def upsert(self, doc: Document, now: datetime | None = None) -> tuple[Outcome, int]:
+        """Store a document once: same canonical URL or same text in a scope is one article.
+
+        A changed text at a known URL updates that article. Returns the outcome and the id.
+        """
+        url = canonical_url(doc.url)
+        digest = content_hash(doc.text)
+        now_iso = utc_iso(now or datetime.now(UTC))
+        published = utc_iso(doc.published_at) if doc.published_at else None
+        fields = {
+            "url": url,
+            "title": doc.title.strip() or url,
+            "source": doc.source,
+            "author": doc.author,
+            "published_at": published,
+            "text": doc.text,
+            "content_hash": digest,
+            "word_count": len(doc.text.split()),
+            "scope": doc.scope,
+        }
+        with self.transaction():
+            conn = self.db.conn
+            row = conn.execute(
+                "SELECT id, content_hash, title FROM articles WHERE url = ? AND scope = ?",
+                [url, doc.scope],
+            ).fetchone()
+            if row:
+                article_id, old_hash, old_title = row
+                if old_hash == digest and old_title == fields["title"]:
+                    return Outcome.DUPLICATE, article_id
+                assignments = ", ".join(f"{k} = :{k}" for k in fields)
+                conn.execute(
+                    f"UPDATE articles SET {assignments} WHERE id = :id", {**fields, "id": article_id}
+                )
+                return Outcome.UPDATED, article_id
+            row = conn.execute(
+                "SELECT id FROM articles WHERE content_hash = ? AND scope = ?", [digest, doc.scope]
+            ).fetchone()
+            if row:
+                return Outcome.DUPLICATE, row[0]
+            columns = [*fields, "ingested_at"]
+            cursor = conn.execute(
+                f"INSERT INTO articles ({', '.join(columns)}) "
+                f"VALUES ({', '.join(':' + c for c in columns)})",
+                {**fields, "ingested_at": now_iso},
+            )
+            return Outcome.ADDED, cursor.lastrowid
+
+    def get(self, article_id: int) -> Article | None:
+        """The article with this id, or None."""
+        rows = list(self.db.query("SELECT * FROM articles WHERE id = ?", [article_id]))
+        return _row_to_article(rows[0]) if rows else None
+
+    def get_many(self, article_ids: Iterable[int]) -> list[Article]:
+        """Articles by id, in the order given (unknown ids are left out)."""
+        ids = list(article_ids)
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        found = {
+            row["id"]: _row_to_article(row)
+            for row in self.db.query(f"SELECT * FROM articles WHERE id IN ({marks})", ids)
+        }
+        return [found[i] for i in ids if i in found]
+
+    def count(self, scope: str | None = GLOBAL_SCOPE) -> int:
+        """How many articles a reader in `scope` can see."""
+        scopes = visible_scopes(scope)
+        marks = ",".join("?" * len(scopes))
+        return self.db.execute(
+            f"SELECT count(*) FROM articles WHERE scope IN ({marks})", scopes
+        ).fetchone()[0]
+
+    def ingested_since(
+        self, since: datetime, scope: str | None = GLOBAL_SCOPE, limit: int = 500
+    ) -> list[Article]:
+        """Articles ingested after `since`, newest first (what a digest may cover)."""
+        scopes = visible_scopes(scope)
+        marks = ",".join("?" * len(scopes))
+        rows = self.db.query(
+            f"SELECT * FROM articles WHERE ingested_at > ? AND scope IN ({marks}) "
+            "ORDER BY ingested_at DESC, id DESC LIMIT ?",
+            [utc_iso(since), *scopes, limit],
+        )
+        return [_row_to_article(row) for row in rows]
+
+    def recent_titles(self, scope: str | None = GLOBAL_SCOPE, limit: int = 200) -> list[str]:
+        """Titles of the newest articles (for autocomplete)."""
+        scopes = visible_scopes(scope)
+        marks = ",".join("?" * len(scopes))
+        rows = self.db.execute(
+            f"SELECT title FROM articles WHERE scope IN ({marks}) "
+            "ORDER BY coalesce(published_at, ingested_at) DESC LIMIT ?",
+            [*scopes, limit],
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    # -- sources (polled feeds) -----------------------------------------------------
+
+    def add_source(self, url: str, scope: str = GLOBAL_SCOPE, title: str = "") -> tuple[dict, bool]:
+        """Register a feed to poll. Returns (source row, created?)."""
+        url = canonical_url(url)
+        existing = self.get_source(url, scope)
+        if existing:
+            return existing, False
+        with self.transaction():
+            self.db["sources"].insert(
+                {
+                    "url": url,
+                    "scope": scope,
+                    "title": title,
+                    "added_at": utc_iso(datetime.now(UTC)),
+                    "consecutive_failures": 0,
+                }
+            )
+        return self.get_source(url, scope), True
+
+    def get_source(self, url: str, scope: str = GLOBAL_SCOPE) -> dict | None:
+        rows = list(
+            self.db.query(
+                "SELECT * FROM sources WHERE url = ? AND scope = ?", [canonical_url(url), scope]
+            )
+        )
+        return rows[0] if rows else None
+
+    def list_sources(self, scope: str | None = None) -> list[dict]:
+        """Feeds in one scope, or all of them when scope is None."""
+        if scope is None:
+            return list(self.db.query("SELECT * FROM sources ORDER BY id"))
+        return list(self.db.query("SELECT * FROM sources WHERE scope = ? ORDER BY id", [scope]))
+
+    def remove_source(self, url: str, scope: str = GLOBAL_SCOPE) -> bool:
+        """Stop polling a feed (its articles stay). True when it was there."""
+        with self.transaction():
+            cursor = self.db.execute(
+                "DELETE FROM sources WHERE url = ? AND scope = ?", [canonical_url(url), scope]
+            )
+        return cursor.rowcount > 0
+
+    def due_sources(self, now: datetime) -> list[dict]:
+        """Feeds whose next poll time has come (or that were never polled)."""
+        return list(
+            self.db.query(
+                "SELECT * FROM sources WHERE next_poll_at IS NULL OR next_poll_at <= ? ORDER BY id",
+                [utc_iso(now)],
+            )
+        )
+
+    def update_source(self, source_id: int, **changes) -> None:
+        """Record a poll's result on a source row."""
+        with self.transaction():
+            self.db["sources"].update(source_id, changes)
