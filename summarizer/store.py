@@ -124,8 +124,24 @@ def _v1_initial(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v2_digest_claims(db: sqlite_utils.Database) -> None:
+    """Digests are claimed before they are posted (see summarizer/digest.py).
+
+    - `subscriptions.updated_at`: when the schedule last changed (a changed time never
+      triggers a digest for an earlier moment of the same day).
+    - `digest_posts.status`: 'claimed' (committed to post, stories reserved) or 'posted';
+      `previous_digest_at` lets a claim whose posting failed be released cleanly.
+    - `posted_stories.digest_post_id`: which digest reserved the story (for a release).
+    """
+    db["subscriptions"].add_column("updated_at", str)
+    db["digest_posts"].add_column("status", str, not_null_default="posted")
+    db["digest_posts"].add_column("previous_digest_at", str)
+    db["posted_stories"].add_column("digest_post_id", int)
+    db["posted_stories"].create_index(["digest_post_id"])
+
+
 # Forward migrations: MIGRATIONS[i] takes the schema from version i to i + 1. Append only.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_initial]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_initial, _v2_digest_claims]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
