@@ -1,0 +1,90 @@
+"""Render engine results for a terminal (rich) or as JSON. Knows nothing of search."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime
+
+from rich.console import Console
+from rich.markup import escape
+
+from .models import Brief, IngestResult, Outcome, SearchHit
+
+
+def _date(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d") if moment else "undated"
+
+
+def print_json(data: object, console: Console) -> None:
+    """Print data as JSON (datetimes as ISO 8601), nothing else on stdout."""
+    console.file.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def hit_to_dict(hit: SearchHit) -> dict:
+    """A search hit as a JSON-ready dict."""
+    article = hit.article
+    return {
+        "id": article.id,
+        "title": article.title,
+        "url": article.url,
+        "source": article.source,
+        "published_at": article.published_at.isoformat() if article.published_at else None,
+        "score": round(hit.score, 4),
+        "snippet": hit.snippet,
+    }
+
+
+def print_hits(hits: list[SearchHit], console: Console) -> None:
+    """Numbered search results: title, source and date, link, snippet."""
+    for number, hit in enumerate(hits, 1):
+        article = hit.article
+        console.print(f"[bold]{number}. {escape(article.title)}[/bold]")
+        console.print(
+            f"   {escape(article.source or 'unknown source')} · {_date(article.published_at)}"
+            f" · score {hit.score:.2f}"
+        )
+        console.print(f"   [link={article.url}]{escape(article.url)}[/link]", soft_wrap=True)
+        if hit.snippet:
+            console.print(f"   [dim]{escape(hit.snippet)}[/dim]")
+
+
+def print_brief(brief: Brief, console: Console) -> None:
+    """The summary with [n] citations, then the numbered sources and a footer line."""
+    for sentence in brief.sentences:
+        marks = "".join(f"[{n}]" for n in sentence.citations)
+        console.print(f"{escape(sentence.text)} [cyan]{escape(marks)}[/cyan]")
+    console.print()
+    console.print("[bold]Sources[/bold]")
+    for citation in brief.citations:
+        site = citation.site or "local file"
+        console.print(
+            f"[cyan]\\[{citation.number}][/cyan] {escape(citation.title)} — {escape(site)},"
+            f" {_date(citation.published_at)}"
+        )
+        if citation.url:
+            console.print(f"    {escape(citation.url)}", soft_wrap=True)
+        for also_site, also_url in citation.also:
+            console.print(f"    also: {escape(also_site)} {escape(also_url or '')}", soft_wrap=True)
+    total = brief.timings_ms.get("total")
+    timing = f" · {total:.0f} ms" if total is not None else ""
+    console.print(f"[dim]{brief.mode} · {len(brief.citations)} sources{timing}[/dim]")
+
+
+def ingest_summary(results: Iterable[IngestResult]) -> str:
+    """One line: how many items were added, updated, duplicates, failed."""
+    counts = Counter(result.outcome for result in results)
+    return ", ".join(f"{counts.get(outcome, 0)} {outcome.value}" for outcome in Outcome)
+
+
+def print_ingest_result(result: IngestResult, console: Console) -> None:
+    """One line per ingested item, failures with their reason."""
+    style = {"added": "green", "updated": "yellow", "duplicate": "dim", "failed": "red"}
+    label = result.outcome.value
+    detail = result.reason if result.outcome is Outcome.FAILED else result.title
+    console.print(
+        f"[{style[label]}]{label:>9}[/{style[label]}] {escape(result.item)}"
+        + (f" — {escape(detail)}" if detail else ""),
+        soft_wrap=True,
+    )

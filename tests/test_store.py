@@ -1,0 +1,101 @@
+"""The store on real SQLite files: dedup, updates, scopes, migrations, sources."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from summarizer.models import Document, Outcome
+from summarizer.store import SCHEMA_VERSION, Store
+from summarizer.urls import canonical_url
+
+
+def doc(url="https://news.example.com/a", text="Officials met on Monday to discuss aid.", **kw):
+    return Document(url=url, title=kw.pop("title", "Aid talks"), text=text, **kw)
+
+
+def test_canonical_url_drops_tracking_and_fragment_and_lowercases_host():
+    assert (
+        canonical_url("HTTPS://News.Example.COM:443/World/Story?id=7&utm_source=x&fbclid=1#top")
+        == "https://news.example.com/World/Story?id=7"
+    )
+    assert canonical_url("http://example.com") == "http://example.com/"
+    assert canonical_url("http://example.com:8080/a?b=1") == "http://example.com:8080/a?b=1"
+
+
+def test_same_url_or_same_text_is_stored_once(store: Store):
+    assert store.upsert(doc())[0] is Outcome.ADDED
+    assert store.upsert(doc(url="https://NEWS.example.com/a?utm_medium=rss#x"))[0] is Outcome.DUPLICATE
+    # The same story at another URL (case and spacing differ): one article.
+    outcome, _ = store.upsert(doc(url="https://mirror.example.org/a", text="officials  met on Monday to discuss AID."))
+    assert outcome is Outcome.DUPLICATE
+    assert store.count() == 1
+
+
+def test_changed_text_at_the_same_url_updates_the_article(store: Store):
+    _, article_id = store.upsert(doc())
+    outcome, same_id = store.upsert(doc(text="Officials met on Monday and agreed to send aid."))
+    assert (outcome, same_id) == (Outcome.UPDATED, article_id)
+    assert store.get(article_id).text.endswith("agreed to send aid.")
+    assert store.count() == 1
+
+
+def test_guild_articles_are_invisible_to_other_guilds(store: Store):
+    store.upsert(doc(scope="guild-1", url="https://private.example.com/x", text="Secret roadmap."))
+    store.upsert(doc())
+    assert store.count("guild-1") == 2
+    assert store.count("guild-2") == 1
+    assert store.count("global") == 1
+
+
+def test_reopening_keeps_data_and_schema_version(settings):
+    first = Store(settings.database_path)
+    first.upsert(doc(published_at=datetime(2026, 11, 20, 9, 30, tzinfo=UTC)))
+    first.close()
+    again = Store(settings.database_path)
+    assert again.schema_version == SCHEMA_VERSION
+    article = again.get(1)
+    assert article.published_at == datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+    assert again.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_newer_schema_is_refused_with_a_clear_message(settings):
+    Store(settings.database_path).close()
+    conn = sqlite3.connect(settings.database_path)
+    conn.execute("UPDATE meta SET value = '999' WHERE key = 'schema_version'")
+    conn.commit()
+    conn.close()
+    with pytest.raises(RuntimeError, match="upgrade briefbot"):
+        Store(settings.database_path)
+
+
+def test_a_failed_batch_rolls_back_and_keeps_what_was_stored(store: Store):
+    store.upsert(doc())
+    with pytest.raises(ZeroDivisionError):
+        with store.transaction():
+            store.upsert(doc(url="https://news.example.com/b", text="Another story entirely."))
+            1 / 0
+    assert store.count() == 1
+
+
+def test_sources_add_list_remove_and_due(store: Store):
+    source, created = store.add_source("https://Feeds.example.com/rss?utm_campaign=z", title="Example")
+    assert created and source["url"] == "https://feeds.example.com/rss"
+    assert store.add_source("https://feeds.example.com/rss")[1] is False
+    now = datetime.now(UTC)
+    assert [s["url"] for s in store.due_sources(now)] == ["https://feeds.example.com/rss"]
+    store.update_source(source["id"], next_poll_at=(now + timedelta(minutes=15)).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    assert store.due_sources(now) == []
+    assert store.remove_source("https://feeds.example.com/rss") is True
+    assert store.list_sources() == []
+
+
+def test_ingested_since_lists_new_articles_newest_first(store: Store):
+    start = datetime(2026, 11, 22, 8, tzinfo=UTC)
+    store.upsert(doc(url="https://e.com/1", text="One."), now=start)
+    store.upsert(doc(url="https://e.com/2", text="Two."), now=start + timedelta(hours=2))
+    store.upsert(doc(url="https://e.com/3", text="Three."), now=start + timedelta(hours=4))
+    found = store.ingested_since(start + timedelta(hours=1))
+    assert [a.text for a in found] == ["Three.", "Two."]
