@@ -35,3 +35,7 @@ class QueryError(BriefbotError):
 
 class ModelError(BriefbotError):
     """A summarization model could not be loaded or run."""
+
+
+class DigestError(BriefbotError):
+    """A digest subscription request is malformed (bad time, unknown time zone, bad count...)."""
