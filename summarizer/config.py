@@ -70,6 +70,7 @@ class Settings:
     digest_timezone: str = "UTC"
     digest_max_stories: int = 5
     digest_grace: str = "6h"
+    digest_check_interval: str = "60s"  # [digest] how often the bot looks for due digests
     # Logging
     log_level: str = "INFO"
 
@@ -94,6 +95,10 @@ class Settings:
     @property
     def digest_grace_delta(self) -> timedelta:
         return parse_duration(self.digest_grace)
+
+    @property
+    def digest_check_interval_delta(self) -> timedelta:
+        return parse_duration(self.digest_check_interval)
 
 
 def load_settings(env_file: str | Path | None = None, **overrides) -> Settings:
