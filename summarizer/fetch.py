@@ -23,9 +23,7 @@ from .config import Settings
 from .errors import FetchError
 
 CHUNK_BYTES = 64 * 1024
-FEED_TYPES = frozenset(
-    {"application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json"}
-)
+FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/rdf+xml"})
 ACCEPTED_TYPES = FEED_TYPES | {
     "text/html",
     "application/xhtml+xml",
@@ -33,6 +31,7 @@ ACCEPTED_TYPES = FEED_TYPES | {
     "application/xml",
     "text/plain",
     "application/json",
+    "application/feed+json",
 }
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _ACCEPT = (

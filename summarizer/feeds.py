@@ -1,0 +1,193 @@
+"""RSS 0.9x–2.0, RSS 1.0 (RDF) and Atom feeds: detect them, read them (feedparser), and turn
+each entry into a Document, from the feed's own full text or from the entry's web page.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urljoin
+
+import feedparser
+import trafilatura
+
+from .clean import clean_text, guess_title
+from .config import Settings
+from .errors import BriefbotError, ExtractionError, FeedError
+from .extract import extract_html
+from .fetch import FEED_TYPES, fetch
+from .models import GLOBAL_SCOPE, Document
+from .urls import canonical_url, site_name
+
+# A feed's own text counts as the full article from this many words; shorter is a teaser.
+FULL_TEXT_MIN_WORDS = 120
+# When an entry's page cannot be read, a feed summary at least this long is stored instead.
+FALLBACK_MIN_WORDS = 40
+
+# The root element of a feed, after any XML declaration, comments, processing instructions
+# and doctype. feedparser itself happily "parses" HTML pages, so detection is done first.
+_PROLOG = re.compile(rb"^(\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>)", re.DOTALL | re.IGNORECASE)
+_FEED_ROOT = re.compile(rb"^<(?:[\w-]+:)?(rss|feed|RDF)[\s>/]", re.IGNORECASE)
+
+
+@dataclass
+class FeedEntry:
+    """One feed item, before its text is settled."""
+
+    url: str  # canonical link of the item
+    title: str
+    published_at: datetime | None
+    author: str
+    content_html: str  # the entry's full content (content:encoded, atom content), may be ""
+    summary_html: str  # description / summary, may be ""
+
+
+@dataclass
+class Feed:
+    """A parsed feed."""
+
+    url: str
+    title: str
+    entries: list[FeedEntry]
+    warning: str = ""  # set when the XML was broken but entries could still be read
+
+
+def looks_like_feed(content: bytes, content_type: str = "") -> bool:
+    """True when the bytes are an RSS, RDF or Atom document (by media type or root element)."""
+    if content_type in FEED_TYPES:
+        return True
+    head = content[:8192].lstrip(b"\xef\xbb\xbf")
+    while True:
+        match = _PROLOG.match(head)
+        if not match or not match.group(0):
+            break
+        head = head[match.end() :]
+    return bool(_FEED_ROOT.match(head))
+
+
+def _published(entry: feedparser.FeedParserDict) -> datetime | None:
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        parsed = entry.get(key)
+        if parsed:
+            return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
+    return None
+
+
+def _entry_url(entry: feedparser.FeedParserDict, feed_url: str) -> str:
+    link = entry.get("link") or ""
+    if not link:
+        guid = entry.get("id") or ""
+        if guid.startswith(("http://", "https://")):
+            link = guid
+    if link:
+        return canonical_url(urljoin(feed_url, link))
+    # No link at all: a stable identifier inside the feed, from the guid or the title.
+    key = entry.get("id") or entry.get("title") or repr(sorted(entry.keys()))
+    return f"{feed_url}#{hashlib.sha1(key.encode('utf-8')).hexdigest()[:16]}"
+
+
+def _content_html(entry: feedparser.FeedParserDict) -> str:
+    contents = entry.get("content") or []
+    best = max(contents, key=lambda c: len(c.get("value", "")), default=None)
+    return best.get("value", "") if best else ""
+
+
+def parse_feed(content: bytes, url: str) -> Feed:
+    """Parse feed bytes. Raises FeedError when the document is broken and yields no entries."""
+    parsed = feedparser.parse(content, sanitize_html=True, resolve_relative_uris=True)
+    if parsed.bozo and not parsed.entries:
+        reason = getattr(parsed.get("bozo_exception"), "getMessage", None)
+        detail = reason() if callable(reason) else str(parsed.get("bozo_exception", ""))
+        raise FeedError(f"broken feed at {url}: the XML cannot be read ({detail})")
+    if not parsed.version and not parsed.entries:
+        raise FeedError(f"not a feed: {url} is not RSS or Atom")
+    title = (parsed.feed.get("title") or "").strip() or site_name(url) or url
+    entries = [
+        FeedEntry(
+            url=_entry_url(entry, url),
+            title=(entry.get("title") or "").strip(),
+            published_at=_published(entry),
+            author=(entry.get("author") or "").strip(),
+            content_html=_content_html(entry),
+            summary_html=entry.get("summary") or "",
+        )
+        for entry in parsed.entries
+    ]
+    warning = str(parsed.get("bozo_exception", "")) if parsed.bozo else ""
+    return Feed(url=url, title=title, entries=entries, warning=warning)
+
+
+def html_fragment_text(html: str) -> str:
+    """Readable, cleaned text of an HTML fragment (a feed's content or summary)."""
+    if not html.strip():
+        return ""
+    if "<" not in html:
+        return clean_text(html)
+    try:
+        return extract_html(f"<html><body><article>{html}</article></body></html>").text
+    except ExtractionError:
+        # trafilatura's main-content search rejects very short fragments; keep their text.
+        return clean_text(trafilatura.html2txt(html) or "")
+
+
+def _word_count(text: str) -> int:
+    return len(text.split())
+
+
+def entry_own_text(entry: FeedEntry) -> str:
+    """The cleaned text the feed itself carries for an entry (full text or summary)."""
+    return html_fragment_text(max(entry.content_html, entry.summary_html, key=len))
+
+
+def has_full_text(own_text: str) -> bool:
+    """True when a feed's own text for an entry is the whole article, not a teaser."""
+    return _word_count(own_text) >= FULL_TEXT_MIN_WORDS
+
+
+def entry_document(
+    entry: FeedEntry,
+    feed: Feed,
+    settings: Settings,
+    scope: str = GLOBAL_SCOPE,
+    own_text: str | None = None,
+) -> Document:
+    """The entry as a Document: the feed's full text when it carries one, else its web page.
+
+    `own_text` is `entry_own_text(entry)` when the caller already computed it.
+
+    Raises a BriefbotError (FetchError, ExtractionError...) when neither gives article text.
+    """
+    if own_text is None:
+        own_text = entry_own_text(entry)
+    if not has_full_text(own_text) and entry.url.startswith(("http://", "https://")):
+        try:
+            page = fetch(entry.url, settings)
+            extracted = extract_html(page.text, page.url)
+        except BriefbotError:
+            if _word_count(own_text) < FALLBACK_MIN_WORDS:
+                raise
+        else:
+            return Document(
+                url=entry.url,
+                title=entry.title or extracted.title or guess_title(extracted.text),
+                text=extracted.text,
+                source=feed.title,
+                author=entry.author or extracted.author,
+                published_at=entry.published_at or extracted.published_at,
+                scope=scope,
+            )
+    if not own_text.strip():
+        raise ExtractionError(f"no article text in the feed item {entry.url}")
+    return Document(
+        url=entry.url,
+        title=entry.title or guess_title(own_text),
+        text=own_text,
+        source=feed.title,
+        author=entry.author,
+        published_at=entry.published_at,
+        scope=scope,
+    )
+

@@ -1,0 +1,363 @@
+"""Ingestion: files, folders, web pages and feeds into the store, one result per item.
+
+A batch never stops on a bad item: each failure becomes an IngestResult with the reason,
+and everything else is stored. Records of one file are written in grouped transactions
+(BATCH_SIZE per commit), which is what makes bulk .jsonl ingestion fast.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+import re
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import charset_normalizer
+
+from .clean import clean_text, guess_title
+from .config import Settings
+from .errors import BriefbotError, ExtractionError
+from .extract import extract_html
+from .feeds import Feed, entry_document, entry_own_text, has_full_text, looks_like_feed, parse_feed
+from .fetch import decode_bytes, fetch, looks_binary
+from .models import GLOBAL_SCOPE, Document, IngestResult, Outcome
+from .store import Store
+from .urls import canonical_url
+
+log = logging.getLogger(__name__)
+
+TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
+HTML_SUFFIXES = frozenset({".html", ".htm"})
+FEED_SUFFIXES = frozenset({".xml", ".rss", ".atom"})
+RECORD_SUFFIXES = frozenset({".json", ".jsonl"})
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | FEED_SUFFIXES | RECORD_SUFFIXES
+BATCH_SIZE = 500
+TEXT_FIELDS = ("text", "content", "body", "content_text")  # content_text: JSON Feed
+DATE_FIELDS = ("published", "published_at", "date", "date_published")
+LIST_FIELDS = ("articles", "items", "entries", "records", "data")
+_MD_HEADING = re.compile(r"\A\s*#{1,2}[ \t]+(.+?)[ \t#]*$", re.MULTILINE)  # a leading "# Title"
+
+Report = Callable[[IngestResult], None]
+
+
+def ingest(
+    store: Store,
+    targets: Iterable[str],
+    settings: Settings,
+    scope: str = GLOBAL_SCOPE,
+    on_result: Report | None = None,
+) -> list[IngestResult]:
+    """Ingest files, folders (recursively), web pages and feeds (URLs or files).
+
+    Returns one IngestResult per item (a file, a record, a page, a feed entry); `on_result`
+    is called with each as soon as it is known.
+    """
+    results: list[IngestResult] = []
+
+    def report(result: IngestResult) -> None:
+        results.append(result)
+        if on_result:
+            on_result(result)
+
+    for target in targets:
+        try:
+            _ingest_target(store, str(target), settings, scope, report)
+        except BriefbotError as exc:
+            report(_failed(str(target), str(exc)))
+    return results
+
+
+def ingest_document(store: Store, doc: Document, item: str | None = None) -> IngestResult:
+    """Store one Document (added, updated or duplicate); a document without text fails."""
+    label = item or doc.url
+    if not doc.text.strip():
+        return _failed(label, "no article text")
+    outcome, article_id = store.upsert(doc)
+    return IngestResult(item=label, outcome=outcome, article_id=article_id, title=doc.title)
+
+
+def _failed(item: str, reason: str) -> IngestResult:
+    return IngestResult(item=item, outcome=Outcome.FAILED, reason=reason)
+
+
+def _ingest_target(store: Store, target: str, settings: Settings, scope: str, report: Report) -> None:
+    scheme = urlsplit(target).scheme.lower()
+    if scheme in {"http", "https"}:
+        _ingest_url(store, target, settings, scope, report)
+        return
+    path = Path(unquote(urlsplit(target).path)) if scheme == "file" else Path(target).expanduser()
+    if path.is_dir():
+        files = _folder_files(path)
+        if not files:
+            kinds = ", ".join(sorted(SUPPORTED_SUFFIXES))
+            report(_failed(target, f"no files to ingest in this folder (looked for {kinds})"))
+        for file in files:
+            try:
+                _ingest_file(store, file, settings, scope, report)
+            except BriefbotError as exc:
+                report(_failed(str(file), str(exc)))
+    elif path.is_file():
+        _ingest_file(store, path, settings, scope, report)
+    else:
+        report(_failed(target, "no such file or folder"))
+
+
+def _folder_files(folder: Path) -> list[Path]:
+    """Supported files under a folder, recursively, in name order; hidden ones are left out."""
+    return sorted(
+        path
+        for path in folder.rglob("*")
+        if path.is_file()
+        and path.suffix.lower() in SUPPORTED_SUFFIXES
+        and not any(part.startswith(".") for part in path.relative_to(folder).parts)
+    )
+
+
+def _decode_file(data: bytes, path: Path) -> str:
+    """Text of a file: UTF-8, else the best detected encoding; binary data is refused."""
+    if looks_binary(data):
+        raise ExtractionError(f"{path.name} is a binary file, not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        best = charset_normalizer.from_bytes(data).best()
+        if best is None:
+            raise ExtractionError(f"{path.name} is not a text file (its encoding cannot be read)") from None
+        return str(best)
+
+
+def _ingest_file(store: Store, path: Path, settings: Settings, scope: str, report: Report) -> None:
+    item = str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        report(_failed(item, f"cannot read the file: {exc.strerror or exc}"))
+        return
+    suffix = path.suffix.lower()
+    file_url = path.resolve().as_uri()
+    if looks_binary(data):
+        report(_failed(item, f"{path.name} is a binary file, not text"))
+    elif suffix in FEED_SUFFIXES or looks_like_feed(data):
+        feed = parse_feed(data, file_url)
+        _ingest_feed(store, feed, settings, scope, report)
+    elif suffix in RECORD_SUFFIXES:
+        text = _decode_file(data, path)
+        records = _jsonl_records(text) if suffix == ".jsonl" else _json_records(text)
+        _ingest_records(store, records, item, file_url, path.stem, scope, report)
+    elif suffix in HTML_SUFFIXES:
+        doc = extract_html(decode_bytes(data), file_url)
+        _report_document(store, _with(doc, url=file_url, scope=scope), item, report)
+    else:
+        raw = _decode_file(data, path)
+        text = clean_text(raw)
+        if not text.strip():
+            report(_failed(item, f"{path.name} has no text"))
+            return
+        heading = _MD_HEADING.match(raw) if suffix in {".md", ".markdown"} else None
+        title = heading.group(1).strip() if heading else guess_title(text)
+        doc = Document(url=file_url, title=title, text=text, scope=scope)
+        _report_document(store, doc, item, report)
+
+
+def _with(doc: Document, url: str, scope: str) -> Document:
+    """An extracted page as stored: its URL and scope set, a title guessed when missing."""
+    doc.url = url
+    doc.scope = scope
+    doc.title = doc.title or guess_title(doc.text)
+    return doc
+
+
+def _report_document(store: Store, doc: Document, item: str, report: Report) -> None:
+    try:
+        report(ingest_document(store, doc, item))
+    except Exception as exc:  # a store failure on one item must not stop the batch
+        log.exception("storing %s failed", item)
+        report(_failed(item, f"could not store it: {exc}"))
+
+
+def _ingest_url(store: Store, url: str, settings: Settings, scope: str, report: Report) -> None:
+    result = fetch(url, settings)
+    if looks_like_feed(result.content, result.content_type):
+        _ingest_feed(store, parse_feed(result.content, result.url), settings, scope, report)
+    elif result.content_type in {"application/json", "application/feed+json"} or result.content_type.endswith("+json"):
+        records = _json_records(result.text)
+        _ingest_records(store, records, url, result.url, "", scope, report)
+    elif result.content_type == "text/plain":
+        text = clean_text(result.text)
+        if not text.strip():
+            report(_failed(url, "the page has no text"))
+            return
+        doc = Document(url=result.url, title=guess_title(text), text=text, scope=scope)
+        _report_document(store, doc, url, report)
+    else:
+        doc = extract_html(result.text, result.url)
+        _report_document(store, _with(doc, url=result.url, scope=scope), url, report)
+
+
+def _stored_id(store: Store, url: str, scope: str) -> int | None:
+    row = store.db.execute(
+        "SELECT id FROM articles WHERE url = ? AND scope = ?", [canonical_url(url), scope]
+    ).fetchone()
+    return row[0] if row else None
+
+
+def ingest_feed(
+    store: Store, feed: Feed, settings: Settings, scope: str = GLOBAL_SCOPE, on_result: Report | None = None
+) -> list[IngestResult]:
+    """Store a parsed feed's entries (the poller calls this with the entries it selected)."""
+    results: list[IngestResult] = []
+
+    def report(result: IngestResult) -> None:
+        results.append(result)
+        if on_result:
+            on_result(result)
+
+    _ingest_feed(store, feed, settings, scope, report)
+    return results
+
+
+def _ingest_feed(store: Store, feed: Feed, settings: Settings, scope: str, report: Report) -> None:
+    if not feed.entries:
+        report(_failed(feed.url, f"the feed {feed.title} has no entries"))
+    for entry in feed.entries:
+        try:
+            own_text = entry_own_text(entry)
+            known = _stored_id(store, entry.url, scope)
+            if known is not None and not has_full_text(own_text):
+                # Already stored from its page: polling must not re-download every page.
+                report(IngestResult(entry.url, Outcome.DUPLICATE, known, entry.title))
+                continue
+            doc = entry_document(entry, feed, settings, scope, own_text=own_text)
+        except BriefbotError as exc:
+            report(_failed(entry.url, str(exc)))
+            continue
+        _report_document(store, doc, entry.url, report)
+
+
+# -- JSON records ----------------------------------------------------------------------
+
+
+def _json_records(text: str) -> Iterator[tuple[str, object]]:
+    """(label, record) pairs of a JSON document: one object, a list, or {"articles": [...]}."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ExtractionError(f"not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    if isinstance(data, dict):
+        nested = next((data[k] for k in LIST_FIELDS if isinstance(data.get(k), list)), None)
+        data = nested if nested is not None else [data]
+    if not isinstance(data, list):
+        raise ExtractionError("JSON must be an object or a list of objects")
+    for number, record in enumerate(data, start=1):
+        yield f"record {number}", record
+
+
+def _jsonl_records(text: str) -> Iterator[tuple[str, object]]:
+    """(label, record) pairs of a JSON Lines document; a bad line is a record that fails."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield f"line {number}", json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield f"line {number}", ExtractionError(f"not valid JSON ({exc.msg})")
+
+
+def _parse_date(value: object) -> datetime | None:
+    """A record's date: ISO 8601, RFC 2822 or a Unix timestamp; None when unreadable."""
+    moment = None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            moment = datetime.fromtimestamp(value, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    elif isinstance(value, str) and value.strip():
+        try:
+            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            try:
+                moment = email.utils.parsedate_to_datetime(value)
+            except (TypeError, ValueError):
+                return None
+    if moment is None:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def _record_document(record: object, label: str, base_url: str, source: str, scope: str) -> Document:
+    if isinstance(record, Exception):
+        raise record
+    if not isinstance(record, dict):
+        raise ExtractionError(f"{label} is not a JSON object")
+    raw = next((record[k] for k in TEXT_FIELDS if isinstance(record.get(k), str) and record[k].strip()), None)
+    if raw is None:
+        raise ExtractionError(f"{label} has no text (expected a 'text', 'content' or 'body' field)")
+    text = clean_text(raw)
+    if not text.strip():
+        raise ExtractionError(f"{label} has no text left after removing boilerplate")
+    url = record.get("url") or record.get("link")
+    if not isinstance(url, str) or not url.strip():
+        if not base_url.startswith("file:"):
+            # A web URL's #fragment is dropped from canonical URLs: every such record would
+            # collide on the JSON document's address, so a record from the web needs its own.
+            raise ExtractionError(f"{label} has no 'url' field (records read from the web need their own link)")
+        key = record.get("id")
+        anchor = str(key) if isinstance(key, (str, int)) and str(key).strip() else label.replace(" ", "-")
+        url = f"{base_url}#{anchor}"
+    title = record.get("title")
+    published = next((record[k] for k in DATE_FIELDS if record.get(k)), None)
+    author = record.get("author")
+    record_source = record.get("source")
+    return Document(
+        url=url.strip(),
+        title=title.strip() if isinstance(title, str) and title.strip() else guess_title(text),
+        text=text,
+        source=record_source if isinstance(record_source, str) else source,
+        author=author if isinstance(author, str) else "",
+        published_at=_parse_date(published),
+        scope=scope,
+    )
+
+
+def _ingest_records(
+    store: Store,
+    records: Iterator[tuple[str, object]],
+    item: str,
+    base_url: str,
+    source: str,
+    scope: str,
+    report: Report,
+) -> None:
+    """Store records in transactions of BATCH_SIZE; each bad record fails alone."""
+    pending: list[IngestResult] = []
+    batch: list[tuple[str, object]] = []
+
+    def flush() -> None:
+        with store.transaction():
+            for label, record in batch:
+                name = f"{item} {label}"
+                try:
+                    doc = _record_document(record, label, base_url, source, scope)
+                except BriefbotError as exc:
+                    pending.append(_failed(name, str(exc)))
+                    continue
+                try:
+                    pending.append(ingest_document(store, doc, name))
+                except Exception as exc:  # one record the store rejects must not lose the batch
+                    log.exception("storing %s failed", name)
+                    pending.append(_failed(name, f"could not store it: {exc}"))
+        for result in pending:
+            report(result)
+        pending.clear()
+        batch.clear()
+
+    for pair in records:
+        batch.append(pair)
+        if len(batch) >= BATCH_SIZE:
+            flush()
+    if batch:
+        flush()
