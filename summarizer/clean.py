@@ -24,14 +24,14 @@ paragraph unless it is itself a call to action.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from summarizer.sentences import split_sentences
 
 TITLE_MAX_CHARS = 100
 
-_SPACES = re.compile(r"\s+")
+_SPACES = re.compile(r"\s+")  # also no-break and other Unicode spaces
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _BULLET = re.compile(r"^(?:[-*•·–—▪►>]+|\d{1,2}[.)])\s+")
 _SENTENCE_END = re.compile(r"[.!?…;,][\"'”’»)\]]*$")
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+")
@@ -54,6 +54,8 @@ _STRONG_CTA = re.compile(
     re.IGNORECASE,
 )
 _CTA_MAX_WORDS = 45
+# Before the first paragraph, lines this short without punctuation are kickers, not headlines.
+_KICKER_MAX_WORDS = 3
 
 # Navigation vocabulary: drops a line only when it is short and title-less.
 _NAV_WORDS = re.compile(
@@ -61,7 +63,7 @@ _NAV_WORDS = re.compile(
     r"most (?:read|popular|viewed)|more (?:stories|from|news|on)|menu|search|home|log ?in|"
     r"sign ?in|sign ?up|register|print|e-?mail|facebook|twitter|whatsapp|linkedin|reddit|"
     r"instagram|youtube|tiktok|telegram|recommended|sponsored|advert(?:isement)?|podcasts?|"
-    r"watch|listen|video|skip to|back to top|next|previous|topics?|tags?)\b",
+    r"watch|listen|skip to|back to top|topics?|tags?)\b",
     re.IGNORECASE,
 )
 
@@ -132,8 +134,7 @@ class _Line:
 
 
 def _normalise(line: str) -> str:
-    line = unicodedata.normalize("NFKC", line).replace("\u200b", "")
-    return _SPACES.sub(" ", line).strip()
+    return _SPACES.sub(" ", _INVISIBLE.sub("", line)).strip()
 
 
 def _key(line: str) -> str:
@@ -146,7 +147,7 @@ def _classify(text: str) -> list[_Line]:
     for raw in text.splitlines():
         line = _normalise(raw)
         for pattern in _INLINE_JUNK:
-            line = pattern.sub(" ", line).strip()
+            line = _SPACES.sub(" ", pattern.sub(" ", line)).strip()
         if not line:
             continue
         lines.append(_Line(text=line, words=len(_BULLET.sub("", line).split())))
@@ -161,6 +162,11 @@ def _classify(text: str) -> list[_Line]:
         line.credit = bool(_CREDIT.search(text_)) and line.words <= _CREDIT_MAX_WORDS
         cta = bool(_STRONG_CTA.search(text_)) and line.words <= _CTA_MAX_WORDS
         meta = bool(_META_LINE.match(text_)) and line.words <= 14 and not text_.endswith(".")
+        prose = (
+            bool(re.search(r"[.!…][\"'”’»)\]]*$", text_)) and line.words >= 6
+            or ends_sentence and line.words >= 15
+            or line.words >= 25
+        )
         line.nav = line.words <= 5 and not ends_sentence and not text_.endswith(":")
         line.titlelike = not ends_sentence and not text_.endswith(":") and line.words <= 20
         line.junk = (
@@ -168,15 +174,11 @@ def _classify(text: str) -> list[_Line]:
             or line.credit
             or cta
             or meta
-            or (line.repeated and line.words <= 25)
+            or (line.repeated and not prose)
             or (line.nav and bool(_NAV_WORDS.search(text_)))
             or not re.search(r"\w", text_)
         )
-        line.body = not line.junk and (
-            bool(re.search(r"[.!…][\"'”’»)\]]*$", text_)) and line.words >= 6
-            or ends_sentence and line.words >= 15
-            or line.words >= 25
-        )
+        line.body = prose and not line.junk
     return lines
 
 
@@ -214,12 +216,12 @@ def _drop_navigation(lines: list[_Line], first_body: int) -> set[int]:
         before = lines[i - 1] if i > 0 else None
         after = lines[i + 1] if i + 1 < len(lines) else None
         near_junk = any(n is not None and (n.nav or n.junk) for n in (before, after))
-        if near_junk or i < first_body:
+        if near_junk or (i < first_body and line.words <= _KICKER_MAX_WORDS):
             dropped.add(i)
-    run: list[int] = []  # runs of 3+ title-like lines without bullets: a list of headlines
+    run: list[int] = []  # runs of 3+ headline-long title-like lines without bullets
     for i, line in enumerate([*lines, None]):
-        if line is not None and line.junk:
-            continue  # junk between headlines does not break the list
+        if line is not None and (line.junk or line.nav):
+            continue  # junk and menu words between headlines do not break the list
         if line is not None and line.titlelike and not _BULLET.match(line.text):
             run.append(i)
             continue
