@@ -1,0 +1,140 @@
+"""Feed polling: fetch the feeds that are due, store their new items, back off on failure."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from .config import Settings
+from .errors import BriefbotError, FeedError
+from .feeds import Feed, looks_like_feed, parse_feed
+from .fetch import fetch
+from .ingest import Report, ingest_feed
+from .models import GLOBAL_SCOPE, IngestResult, Outcome
+from .store import Store, utc_iso
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PollReport:
+    """What one poll of one feed did."""
+
+    source_id: int
+    url: str
+    scope: str
+    title: str
+    ok: bool
+    not_modified: bool = False  # the server answered 304: nothing new
+    error: str = ""  # why the poll failed, readable
+    results: list[IngestResult] = field(default_factory=list)
+    next_poll_at: datetime | None = None
+    failures: int = 0  # consecutive failed polls, this one included
+
+
+    def count(self, outcome: Outcome) -> int:
+        """How many items ended with this outcome."""
+        return sum(1 for result in self.results if result.outcome == outcome)
+
+    @property
+    def added(self) -> int:
+        return self.count(Outcome.ADDED)
+
+    def describe(self) -> str:
+        """One line for a person: what this poll stored, or why it failed, and what is next."""
+        when = f"{self.next_poll_at:%Y-%m-%d %H:%M} UTC" if self.next_poll_at else "later"
+        if not self.ok:
+            return f"{self.title}: failed ({self.error}); {self.failures} in a row, retry at {when}"
+        if self.not_modified:
+            return f"{self.title}: no change since the last poll; next at {when}"
+        counts = ", ".join(f"{self.count(outcome)} {outcome.value}" for outcome in Outcome)
+        failed = [r for r in self.results if r.outcome is Outcome.FAILED]
+        detail = f" (first failure: {failed[0].item}: {failed[0].reason})" if failed else ""
+        return f"{self.title}: {counts}{detail}; next at {when}"
+
+
+def backoff_delay(settings: Settings, failures: int) -> timedelta:
+    """Wait after `failures` consecutive failures: interval * 2**failures, capped."""
+    interval = settings.poll_interval_delta
+    if failures <= 0:
+        return interval
+    # The exponent is bounded so that a long outage cannot overflow timedelta.
+    return min(interval * 2 ** min(failures, 20), settings.poll_max_backoff_delta)
+
+
+def select_entries(feed: Feed, settings: Settings, first_poll: bool, now: datetime) -> Feed:
+    """The entries to store: newest first, at most poll_max_items; on a first poll, recent ones.
+
+    Entries without a date sort last and are kept on a first poll (their age is unknown).
+    """
+    oldest = datetime.min.replace(tzinfo=UTC)
+    entries = sorted(feed.entries, key=lambda e: e.published_at or oldest, reverse=True)
+    if first_poll:
+        cutoff = now - settings.poll_first_max_age_delta
+        entries = [e for e in entries if e.published_at is None or e.published_at >= cutoff]
+    return Feed(url=feed.url, title=feed.title, entries=entries[: settings.poll_max_items], warning=feed.warning)
+
+
+def poll_source(
+    store: Store, source: dict, settings: Settings, now: datetime, on_result: Report | None = None
+) -> PollReport:
+    """Poll one feed (a row of the `sources` table) and record the result on the row."""
+    report = PollReport(
+        source_id=source["id"], url=source["url"], scope=source["scope"] or GLOBAL_SCOPE,
+        title=source["title"] or source["url"], ok=False,
+    )
+    changes: dict = {"last_polled_at": utc_iso(now)}
+    try:
+        fetched = fetch(source["url"], settings, etag=source["etag"], last_modified=source["last_modified"])
+        if fetched.not_modified:
+            report.not_modified = True  # keep the stored validators
+        else:
+            if not looks_like_feed(fetched.content, fetched.content_type):
+                raise FeedError(f"no longer a feed: {source['url']} now serves {fetched.content_type or 'something else'}")
+            feed = parse_feed(fetched.content, fetched.url)
+            report.title = source["title"] or feed.title
+            first_poll = source["last_ok"] is None
+            selected = select_entries(feed, settings, first_poll, now)
+            report.results = ingest_feed(store, selected, settings, report.scope, on_result)
+            changes.update(title=report.title, etag=fetched.etag, last_modified=fetched.last_modified)
+    except BriefbotError as exc:
+        report.error = str(exc)
+    except Exception as exc:  # one broken feed must never stop the others
+        log.exception("polling %s failed", source["url"])
+        report.error = f"unexpected error: {exc.__class__.__name__}: {exc}"
+    if report.error:
+        failures = (source["consecutive_failures"] or 0) + 1
+        report.next_poll_at = now + backoff_delay(settings, failures)
+        report.failures = failures
+        changes.update(last_error=report.error, consecutive_failures=failures)
+    else:
+        report.ok = True
+        report.next_poll_at = now + settings.poll_interval_delta
+        changes.update(last_ok=utc_iso(now), last_error=None, consecutive_failures=0)
+    changes["next_poll_at"] = utc_iso(report.next_poll_at)
+    store.update_source(source["id"], **changes)
+    return report
+
+
+def poll_due(
+    store: Store, settings: Settings, now: datetime | None = None, on_result: Report | None = None
+) -> list[PollReport]:
+    """Poll every feed whose next poll time has come; one report per feed."""
+    now = now or datetime.now(UTC)
+    return [poll_source(store, source, settings, now, on_result) for source in store.due_sources(now)]
+
+
+def add_feed(store: Store, url: str, settings: Settings, scope: str = GLOBAL_SCOPE) -> tuple[dict, bool]:
+    """Check that `url` is a readable feed, then register it for polling.
+
+    Returns (source row, created?). Raises FetchError or FeedError with a readable message.
+    Nothing is ingested here: the first poll stores the feed's recent items.
+    """
+    fetched = fetch(url, settings)
+    if not looks_like_feed(fetched.content, fetched.content_type):
+        kind = "a web page" if "html" in fetched.content_type else (fetched.content_type or "not RSS or Atom")
+        raise FeedError(f"not a feed: {url} is {kind}; give the address of its RSS or Atom feed")
+    feed = parse_feed(fetched.content, fetched.url)
+    return store.add_source(fetched.url, scope=scope, title=feed.title)
+

@@ -1,0 +1,151 @@
+"""Feed polling against a real local HTTP server and a real SQLite store."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from http_server import article_page, http_server, rss_feed  # noqa: F401 (fixture)
+
+from summarizer.errors import FeedError, FetchError
+from summarizer.poll import add_feed, backoff_delay, poll_due
+from summarizer.store import parse_utc
+
+NOW = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
+
+
+def body(topic: str) -> str:
+    """A full article in HTML (long enough to be taken from the feed without a page fetch)."""
+    return "".join(
+        f"<p>Reporters covering the {topic} story learned on day {n} that the regional council "
+        f"would publish its report on the {topic}, with figures on costs, delays and the people "
+        f"affected, before the end of the month, according to two officials.</p>"
+        for n in range(1, 6)
+    )
+
+
+def rfc822(moment: datetime) -> str:
+    return moment.strftime("%a, %d %b %Y %H:%M:%S GMT")
+
+
+def items(server, names_and_ages: list[tuple[str, timedelta]]) -> list[tuple[str, str, str, str]]:
+    return [(f"{name} report", server.url(f"/a/{name}"), rfc822(NOW - age), body(name))
+            for name, age in names_and_ages]
+
+
+def test_add_feed_checks_the_url_is_a_feed(http_server, store, settings):
+    feed_url = http_server.route("/rss", rss_feed("Valley News", []), content_type="application/rss+xml")
+    page_url = http_server.route("/page", article_page("Just a page", ["Some text here."]))
+    source, created = add_feed(store, feed_url, settings, scope="42")
+    assert created and source["title"] == "Valley News" and source["scope"] == "42"
+    assert add_feed(store, feed_url, settings, scope="42")[1] is False
+    with pytest.raises(FeedError, match="not a feed: .* is a web page"):
+        add_feed(store, page_url, settings)
+    with pytest.raises(FetchError, match="dead link: 404"):
+        add_feed(store, http_server.url("/nothing"), settings)
+    assert [row["url"] for row in store.list_sources()] == [feed_url]
+
+
+def test_first_poll_filters_old_items_caps_newest_and_then_gets_304(http_server, store, settings):
+    settings = dataclasses.replace(settings, poll_max_items=3, poll_first_max_age="3d")
+    ages = [("alpha", timedelta(hours=1)), ("bravo", timedelta(hours=5)), ("charlie", timedelta(days=1)),
+            ("delta", timedelta(days=2)), ("echo", timedelta(days=10))]
+    feed_url = http_server.route("/rss", rss_feed("Valley News", items(http_server, ages)),
+                                 content_type="application/rss+xml", etag='"rev-1"')
+    add_feed(store, feed_url, settings, scope="guild-7")
+    [report] = poll_due(store, settings, now=NOW)
+    assert report.ok and not report.not_modified
+    assert [r.title for r in report.results] == ["alpha report", "bravo report", "charlie report"]
+    assert report.added == 3 and store.count("guild-7") == 3 and store.count("global") == 0
+    article = store.get(report.results[0].article_id)
+    assert (article.source, article.scope) == ("Valley News", "guild-7")
+    assert article.published_at == NOW - timedelta(hours=1)
+    source = store.get_source(feed_url, "guild-7")
+    assert source["etag"] == '"rev-1"' and source["last_error"] is None
+    assert parse_utc(source["next_poll_at"]) == NOW + timedelta(minutes=15)
+    assert "3 added" in report.describe()
+
+    assert poll_due(store, settings, now=NOW + timedelta(minutes=5)) == []  # not due yet
+    [again] = poll_due(store, settings, now=NOW + timedelta(minutes=16))
+    assert again.ok and again.not_modified and again.results == []
+    assert http_server.requests_to("/rss")[-1]["If-None-Match"] == '"rev-1"'
+    assert store.count("guild-7") == 3
+
+
+def test_later_polls_keep_old_items_but_still_cap(http_server, store, settings):
+    settings = dataclasses.replace(settings, poll_max_items=2, poll_first_max_age="1d")
+    feed_url = http_server.route("/rss", rss_feed("Wire", items(http_server, [("one", timedelta(hours=2))])),
+                                 content_type="application/rss+xml")
+    add_feed(store, feed_url, settings)
+    assert poll_due(store, settings, now=NOW)[0].added == 1
+    older = [("two", timedelta(days=5)), ("three", timedelta(days=6)), ("four", timedelta(days=7))]
+    http_server.route("/rss", rss_feed("Wire", items(http_server, older)), content_type="application/rss+xml")
+    [report] = poll_due(store, settings, now=NOW + timedelta(hours=1))
+    assert [r.title for r in report.results] == ["two report", "three report"]
+    assert store.count() == 3
+
+
+def test_failures_back_off_exponentially_up_to_the_cap_then_recover(http_server, store, settings):
+    settings = dataclasses.replace(settings, poll_interval="15m", poll_max_backoff="2h")
+    good = rss_feed("Flaky", items(http_server, [("kilo", timedelta(hours=1))]))
+    feed_url = http_server.route("/rss", good, content_type="application/rss+xml")
+    add_feed(store, feed_url, settings)
+    http_server.route("/rss", "down for maintenance", status=500)
+    now, waits = NOW, []
+    for attempt in range(1, 5):
+        [report] = poll_due(store, settings, now=now)
+        source = store.get_source(feed_url)
+        assert not report.ok and report.error == "server error: 500 Internal Server Error"
+        assert source["consecutive_failures"] == attempt and source["last_error"] == report.error
+        assert "failed (server error: 500" in report.describe()
+        waits.append(parse_utc(source["next_poll_at"]) - now)
+        assert poll_due(store, settings, now=now + waits[-1] - timedelta(seconds=1)) == []
+        now += waits[-1]
+    assert waits == [timedelta(minutes=30), timedelta(hours=1), timedelta(hours=2), timedelta(hours=2)]
+    http_server.route("/rss", good, content_type="application/rss+xml")
+    [report] = poll_due(store, settings, now=now)
+    source = store.get_source(feed_url)
+    assert report.ok and report.added == 1
+    assert (source["consecutive_failures"], source["last_error"]) == (0, None)
+    assert parse_utc(source["last_ok"]) == now
+
+
+def test_backoff_delay_never_overflows(settings):
+    settings = dataclasses.replace(settings, poll_interval="1d", poll_max_backoff="3d")
+    assert backoff_delay(settings, 0) == timedelta(days=1)
+    assert backoff_delay(settings, 1) == timedelta(days=2)
+    assert backoff_delay(settings, 10_000) == timedelta(days=3)
+
+
+def test_one_failing_feed_never_stops_the_others(http_server, store, settings):
+    broken = http_server.route("/broken", b"<?xml version='1.0'?><rss><channel><<&&", content_type="application/rss+xml")
+    healthy = http_server.route("/rss", rss_feed("Healthy", items(http_server, [("lima", timedelta(hours=1))])),
+                                content_type="application/rss+xml")
+    store.add_source(broken)  # registered while it still worked
+    store.add_source(http_server.url("/gone"))
+    add_feed(store, healthy, settings)
+    reports = poll_due(store, settings, now=NOW)
+    assert [r.ok for r in reports] == [False, False, True]
+    assert reports[0].error.startswith("broken feed at")
+    assert reports[1].error == "dead link: 404 Not Found"
+    assert reports[2].added == 1 and store.count() == 1
+
+
+def test_page_that_replaced_a_feed_is_a_readable_error(http_server, store, settings):
+    url = http_server.route("/rss", rss_feed("Moved", []), content_type="application/rss+xml")
+    add_feed(store, url, settings)
+    http_server.route("/rss", article_page("We moved our feed", ["Please update your reader."]))
+    [report] = poll_due(store, settings, now=NOW)
+    assert report.error == f"no longer a feed: {url} now serves text/html"
+
+
+def test_teaser_items_already_stored_are_not_fetched_again(http_server, store, settings):
+    http_server.route("/a/mike", article_page("Mike report", [body("mike")]))
+    teaser = [("Mike report", http_server.url("/a/mike"), rfc822(NOW - timedelta(hours=1)), "<p>Teaser.</p>")]
+    url = http_server.route("/rss", rss_feed("Teasers", teaser), content_type="application/rss+xml")
+    add_feed(store, url, settings)
+    assert poll_due(store, settings, now=NOW)[0].added == 1
+    [second] = poll_due(store, settings, now=NOW + timedelta(hours=1))
+    assert [r.outcome.value for r in second.results] == ["duplicate"]
+    assert len(http_server.requests_to("/a/mike")) == 1
