@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import calendar
 import hashlib
+from html import unescape
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -125,12 +126,12 @@ def html_fragment_text(html: str) -> str:
     if not html.strip():
         return ""
     if "<" not in html:
-        return clean_text(html)
+        return clean_text(unescape(html))
     try:
         return extract_html(f"<html><body><article>{html}</article></body></html>").text
     except ExtractionError:
         # trafilatura's main-content search rejects very short fragments; keep their text.
-        return clean_text(trafilatura.html2txt(html) or "")
+        return clean_text(trafilatura.html2txt(f"<html><body>{html}</body></html>") or "")
 
 
 def _word_count(text: str) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -119,7 +120,7 @@ def test_missing_path_and_empty_folder(store, settings, tmp_path):
 
 def test_url_batch_reports_each_failure_and_stores_the_rest(http_server, store, settings, tmp_path):
     ingest(store, [str(SEEDS)], settings)  # already stored: must survive the batch
-    quick = settings.__class__(**{**settings.__dict__, "http_read_timeout": 0.5})
+    quick = dataclasses.replace(settings, http_read_timeout=0.5)
     good = http_server.route("/good", article_page("Orchestra returns", paragraphs("orchestra")))
     http_server.redirect("/loop-a", "/loop-b")
     http_server.redirect("/loop-b", "/loop-a")
@@ -194,6 +195,21 @@ def test_teaser_entry_whose_page_is_dead_fails_alone(http_server, store, setting
     assert store.get(results[1].article_id).source == "RDF Wire"
 
 
+def test_long_summary_stands_in_for_an_unreadable_page(http_server, store, settings):
+    summary = " ".join(paragraphs("wildfire", 2))
+    items = [("Wildfire spreads", http_server.url("/forbidden"), "2026-11-02T08:00:00Z", ""),
+             ("Short only", http_server.url("/forbidden2"), "2026-11-02T08:00:00Z", "")]
+    feed = rss_feed("Summaries", items).replace(
+        "<pubDate>", f"<description>&lt;p&gt;{summary}&lt;/p&gt;</description><pubDate>", 1
+    )
+    http_server.route("/forbidden", "no bots", status=403)
+    url = http_server.route("/rss", feed, content_type="application/rss+xml")
+    results = ingest(store, [url], settings)
+    assert outcomes(results) == ["added", "failed"]
+    assert store.get(results[0].article_id).text == summary
+    assert results[1].reason == "dead link: 404 Not Found"
+
+
 def test_updated_text_at_the_same_url_updates(http_server, store, settings):
     url = http_server.route("/story", article_page("Bridge story", paragraphs("bridge")))
     first = ingest(store, [url], settings)
@@ -266,3 +282,14 @@ def test_file_url_target(store, settings, tmp_path):
     path.write_text("\n".join(paragraphs("bridge")))
     results = ingest(store, [Path(path).as_uri()], settings)
     assert outcomes(results) == ["added"]
+
+
+def test_private_address_is_a_per_item_failure_by_default(http_server, store, settings, tmp_path):
+    public_only = dataclasses.replace(settings, allow_private_urls=False)
+    page = http_server.route("/p", article_page("Private page", paragraphs("harbour")))
+    story = tmp_path / "story.txt"
+    story.write_text("\n".join(paragraphs("bridge")))
+    results = ingest(store, [page, http_server.url("/p", host="localhost"), str(story)], public_only)
+    assert outcomes(results) == ["failed", "failed", "added"]
+    assert all(r.reason.startswith("refused: ") for r in results[:2])
+    assert http_server.requests_to("/p") == []
