@@ -232,5 +232,14 @@ def summarize(ctx: Context, source: str, mode: str | None, sentences: int | None
         terminal.print_brief(result, out)
 
 
+@main.command("bot")
+@pass_ctx
+def bot_command(ctx: Context) -> None:
+    """Run the Discord bot (DISCORD_TOKEN and the other settings from the environment/.env)."""
+    from bot.app import run  # imported here: the engine never imports discord at start
+
+    run(ctx.settings)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

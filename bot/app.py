@@ -1,0 +1,203 @@
+"""The Discord client: settings, engine calls off the event loop, extensions, command sync.
+
+Stable API for the other bot modules (bot/digests.py included):
+
+- `create_bot(settings, *, clock=None) -> BriefBot`: a client pointed at
+  settings.discord_api_base / discord_gateway_url when set (a proxy in front of Discord,
+  or a test double). `run(settings)` starts it until SIGINT/SIGTERM.
+- `BriefBot.settings`, `BriefBot.clock()` (aware UTC now; tests inject a clock).
+- `await bot.in_store(fn, *args, background=False, quick=False, **kwargs)`: runs
+  `fn(store, *args, **kwargs)` in a worker thread with that thread's own Store, and returns
+  its result. Three separate thread pools, so slow work never delays quick work: commands
+  (two workers: briefs, ingestion), background=True (one: polling, digests), quick=True
+  (one: small reads such as autocomplete lists).
+- `scope_of(interaction)`: the store scope of an interaction (guild id, or "global" in DMs).
+- `EXTENSIONS`: modules loaded at start; each has `async def setup(bot)` (discord.py's
+  extension protocol) and adds its cogs/commands to `bot.tree`.
+- Every message the bot sends goes out with AllowedMentions.none() (set on the client;
+  senders pass it again).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import re
+import signal
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import discord
+import yarl
+from discord import app_commands
+from discord.ext import commands
+
+from summarizer.config import Settings
+from summarizer.models import GLOBAL_SCOPE
+from summarizer.store import Store
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+EXTENSIONS: tuple[str, ...] = ("bot.commands_brief", "bot.commands_sources", "bot.tasks")
+DEFAULT_API_BASE = "https://discord.com/api/v10"
+DEFAULT_GATEWAY = "wss://gateway.discord.gg/"
+NO_MENTIONS = discord.AllowedMentions.none()
+LANES = {"command": 2, "background": 1, "quick": 1}  # thread pools and their workers
+
+
+def api_base(url: str) -> str:
+    """The REST base for discord.py from DISCORD_API_BASE: a bare host gets '/api/v10',
+    '.../api' gets '/v10', a URL already ending in '/api/vN' is kept."""
+    url = url.rstrip("/")
+    if re.search(r"/api/v\d+$", url):
+        return url
+    if url.endswith("/api"):
+        return url + "/v10"
+    return url + "/api/v10"
+
+
+def point_discord_at(settings: Settings) -> None:
+    """Send REST calls and the gateway connection where the settings say (discord.py reads
+    these class attributes on every request/connection; tests pin that they still exist)."""
+    discord.http.Route.BASE = api_base(settings.discord_api_base) if settings.discord_api_base else DEFAULT_API_BASE
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url or DEFAULT_GATEWAY)
+
+
+def scope_of(interaction: discord.Interaction) -> str:
+    """The store scope of an interaction: its guild id, or 'global' in DMs."""
+    return str(interaction.guild_id) if interaction.guild_id else GLOBAL_SCOPE
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class _StorePool:
+    """Worker threads that each keep their own Store (a SQLite connection is one-thread)."""
+
+    def __init__(self, path: str, workers: int, name: str):
+        self._path = path
+        self._local = threading.local()
+        self._opened: list[Store] = []
+        self._lock = threading.Lock()
+        self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
+
+    def _store(self) -> Store:
+        store = getattr(self._local, "store", None)
+        if store is None:
+            store = Store(self._path)
+            self._local.store = store
+            with self._lock:
+                self._opened.append(store)
+        return store
+
+    def call(self, fn: Callable[..., T], args: tuple, kwargs: dict) -> T:
+        return fn(self._store(), *args, **kwargs)
+
+    def shutdown(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+        with self._lock:
+            for store in self._opened:
+                store.close()
+            self._opened.clear()
+
+
+class BriefBot(commands.Bot):
+    """briefbot's client: app commands only (no prefix commands, no privileged intents)."""
+
+    def __init__(self, settings: Settings, *, clock: Callable[[], datetime] | None = None):
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=discord.Intents(guilds=True),
+            allowed_mentions=NO_MENTIONS,
+            chunk_guilds_at_startup=False,
+            guild_ready_timeout=0.5,
+        )
+        self.settings = settings
+        self.clock: Callable[[], datetime] = clock or utc_now
+        self._pools = {
+            lane: _StorePool(settings.database_path, workers, f"briefbot-{lane}")
+            for lane, workers in LANES.items()
+        }
+        self.tree.on_error = self._on_app_command_error
+
+    async def in_store(
+        self, fn: Callable[..., T], /, *args: Any, background: bool = False, quick: bool = False, **kwargs: Any
+    ) -> T:
+        """Run `fn(store, *args, **kwargs)` in a worker thread (with that thread's own Store) and
+        return its result; the event loop stays free meanwhile. `background` is for scheduled
+        work, `quick` for small reads: each has its own pool."""
+        pool = self._pools["background" if background else "quick" if quick else "command"]
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(pool.executor, functools.partial(pool.call, fn, args, kwargs))
+
+    async def setup_hook(self) -> None:
+        for name in EXTENSIONS:
+            await self.load_extension(name)
+        from .sync import sync_commands
+
+        await sync_commands(self)
+
+    async def close(self) -> None:
+        await super().close()
+        for pool in self._pools.values():
+            await asyncio.to_thread(pool.shutdown)
+
+    async def on_ready(self) -> None:
+        log.info("connected as %s to %d guild(s)", self.user, len(self.guilds))
+
+    async def _on_app_command_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        """Unexpected failures: log them and tell the user briefly, never a silent timeout."""
+        if isinstance(error, app_commands.CheckFailure):
+            text = str(error) or "You can't use this command here."
+        else:
+            log.error("command %s failed", interaction.command and interaction.command.qualified_name, exc_info=error)
+            text = "Something went wrong on my side; please try again in a moment."
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+            else:
+                await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException:
+            log.warning("could not report the error to the user", exc_info=True)
+
+
+def create_bot(settings: Settings, *, clock: Callable[[], datetime] | None = None) -> BriefBot:
+    """A client for these settings (REST and gateway URLs applied), not yet started."""
+    point_discord_at(settings)
+    return BriefBot(settings, clock=clock)
+
+
+def run(settings: Settings) -> None:
+    """Run the bot until SIGINT/SIGTERM. Exits with a clear message when the token is missing
+    or rejected (the token itself is never logged)."""
+    if not settings.discord_token.strip():
+        raise SystemExit(
+            "DISCORD_TOKEN is not set: put DISCORD_TOKEN=<your bot token> in .env "
+            "(or the environment) and start again."
+        )
+    discord.utils.setup_logging(level=getattr(logging, settings.log_level.upper(), logging.INFO))
+    try:
+        asyncio.run(_serve(settings))
+    except discord.LoginFailure:
+        raise SystemExit("Discord rejected DISCORD_TOKEN: check the bot token in .env.") from None
+    except discord.PrivilegedIntentsRequired:
+        raise SystemExit("Discord refused the gateway intents requested.") from None
+
+
+async def _serve(settings: Settings) -> None:
+    bot = create_bot(settings)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, lambda: loop.create_task(bot.close()))
+    async with bot:
+        await bot.start(settings.discord_token)

@@ -1,0 +1,152 @@
+"""`/sources add|list|remove|ingest`: the feeds a server follows (scoped to the server), and
+one page ingested now. Changing sources needs Manage Server; replies are ephemeral."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from summarizer.errors import BriefbotError
+from summarizer.ingest import ingest
+from summarizer.models import IngestResult, Outcome
+from summarizer.poll import add_feed
+from summarizer.store import Store, parse_utc
+
+from .app import NO_MENTIONS, BriefBot, scope_of
+from .checks import require_manage_guild
+from .render import CONTENT_LIMIT, embed_pages, escape, link, message_batches, safe_url, timestamp, truncate
+
+log = logging.getLogger(__name__)
+
+URL_CHARS = 2000
+
+
+def _check_url(url: str) -> str | None:
+    """A readable complaint when `url` is not an http(s) address, else None."""
+    if safe_url(url) is None:
+        return f"`{escape(truncate(url, 200))}` is not a web address: give a link starting with https://"
+    return None
+
+
+def source_line(source: dict) -> str:
+    """One feed in `/sources list`: its title and link, when it was last read, its state."""
+    title = source.get("title") or source["url"]
+    line = link(truncate(title, 120), source["url"])
+    if source["url"] != title:
+        line += f" — <{safe_url(source['url']) or escape(source['url'])}>"
+    polled = parse_utc(source.get("last_polled_at"))
+    line += f"\n  last read {timestamp(polled, 'R')}" if polled else "\n  not read yet"
+    if source.get("last_error"):
+        line += f" · failing: {escape(truncate(source['last_error'], 200))}"
+    return line
+
+
+def ingest_line(result: IngestResult) -> str:
+    """One ingested item, as a user reads it."""
+    title = escape(truncate(result.title or result.item, 150))
+    if result.outcome == Outcome.ADDED:
+        return f"Added **{title}**."
+    if result.outcome == Outcome.UPDATED:
+        return f"Updated **{title}** (its text had changed)."
+    if result.outcome == Outcome.DUPLICATE:
+        return f"Already stored: **{title}**."
+    return f"Could not add {escape(truncate(result.item, 200))}: {escape(truncate(result.reason, 500))}"
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
+class SourcesCog(commands.GroupCog, group_name="sources", group_description="The feeds this server follows, and pages to add now"):
+    """Feeds scoped to the server (guild id); their articles are visible only there."""
+
+    def __init__(self, bot: BriefBot):
+        self.bot = bot
+        super().__init__()
+
+    @app_commands.command(name="add", description="Follow an RSS or Atom feed: its new articles are stored as they appear")
+    @app_commands.describe(url="The feed's address (https://...)")
+    @require_manage_guild("add sources")
+    async def add(self, interaction: discord.Interaction, url: app_commands.Range[str, 1, URL_CHARS]) -> None:
+        problem = _check_url(url)
+        if problem:
+            await interaction.response.send_message(problem, ephemeral=True, allowed_mentions=NO_MENTIONS)
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            source, created = await self.bot.in_store(add_feed, url.strip(), self.bot.settings, scope_of(interaction))
+        except BriefbotError as error:
+            text = f"Could not add that feed: {escape(str(error))}"
+        else:
+            name = link(truncate(source.get("title") or source["url"], 150), source["url"])
+            if created:
+                text = f"Now following {name}; its new articles arrive every {self.bot.settings.poll_interval}."
+                poller = self.bot.get_cog("PollCog")
+                if poller is not None:
+                    poller.poll_soon()
+            else:
+                text = f"Already following {name}."
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @app_commands.command(name="list", description="The feeds this server follows, and how their last read went")
+    async def list_(self, interaction: discord.Interaction) -> None:
+        sources = await self.bot.in_store(Store.list_sources, scope_of(interaction), quick=True)
+        if not sources:
+            await interaction.response.send_message(
+                "This server follows no feeds yet: add one with `/sources add`.",
+                ephemeral=True,
+                allowed_mentions=NO_MENTIONS,
+            )
+            return
+        count = len(sources)
+        embeds = embed_pages(
+            [source_line(s) for s in sources],
+            title=f"Feeds followed here ({count})",
+        )
+        batches = message_batches(embeds)
+        await interaction.response.send_message(embeds=batches[0], ephemeral=True, allowed_mentions=NO_MENTIONS)
+        for batch in batches[1:]:
+            await interaction.followup.send(embeds=batch, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @app_commands.command(name="remove", description="Stop following a feed (articles already stored stay)")
+    @app_commands.describe(url="The feed's address, as /sources list shows it")
+    @require_manage_guild("remove sources")
+    async def remove(self, interaction: discord.Interaction, url: app_commands.Range[str, 1, URL_CHARS]) -> None:
+        removed = await self.bot.in_store(Store.remove_source, url.strip(), scope_of(interaction), quick=True)
+        shown = escape(truncate(url.strip(), 300))
+        if removed:
+            text = f"Stopped following <{safe_url(url) or shown}>; its stored articles stay."
+        else:
+            text = f"This server does not follow `{shown}`; `/sources list` shows the feeds it follows."
+        await interaction.response.send_message(truncate(text, CONTENT_LIMIT), ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @remove.autocomplete("url")
+    async def remove_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        sources = await self.bot.in_store(Store.list_sources, scope_of(interaction), quick=True)
+        needle = current.lower()
+        choices = []
+        for source in sources:
+            label = f"{source.get('title') or ''} {source['url']}".strip()
+            if needle in label.lower() and len(source["url"]) <= 100:
+                choices.append(app_commands.Choice(name=truncate(label, 100), value=source["url"]))
+        return choices[:25]
+
+    @app_commands.command(name="ingest", description="Add one web page to this server's articles now")
+    @app_commands.describe(url="The page's address (https://...)")
+    @require_manage_guild("add pages")
+    async def ingest_(self, interaction: discord.Interaction, url: app_commands.Range[str, 1, URL_CHARS]) -> None:
+        problem = _check_url(url)
+        if problem:
+            await interaction.response.send_message(problem, ephemeral=True, allowed_mentions=NO_MENTIONS)
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        results = await self.bot.in_store(ingest, [url.strip()], self.bot.settings, scope=scope_of(interaction))
+        lines = [ingest_line(r) for r in results] or ["Nothing could be read at that address."]
+        text = truncate("\n".join(lines), CONTENT_LIMIT)
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+
+async def setup(bot: BriefBot) -> None:
+    """discord.py extension entry point."""
+    await bot.add_cog(SourcesCog(bot))
