@@ -152,15 +152,37 @@ def _ingest_file(store: Store, path: Path, settings: Settings, scope: str, repor
         doc = extract_html(decode_bytes(data), file_url)
         _report_document(store, _with(doc, url=file_url, scope=scope), item, report)
     else:
-        raw = _decode_file(data, path)
-        text = clean_text(raw)
-        if not text.strip():
-            report(_failed(item, f"{path.name} has no text"))
-            return
-        heading = _MD_HEADING.match(raw) if suffix in {".md", ".markdown"} else None
-        title = heading.group(1).strip() if heading else guess_title(text)
-        doc = Document(url=file_url, title=title, text=text, scope=scope)
+        doc = _text_document(_decode_file(data, path), file_url, markdown=suffix in {".md", ".markdown"})
+        doc.scope = scope
         _report_document(store, doc, item, report)
+
+
+def _text_document(raw: str, url: str, markdown: bool = False) -> Document:
+    """A plain-text (or Markdown) article: cleaned, titled by its heading or first line."""
+    text = clean_text(raw)
+    if not text.strip():
+        raise ExtractionError("no article text left once boilerplate is removed")
+    heading = _MD_HEADING.match(raw) if markdown else None
+    title = heading.group(1).strip() if heading else guess_title(text)
+    return Document(url=url, title=title, text=text)
+
+
+def load_document(target: str, settings: Settings) -> Document:
+    """Read one file or web page into a clean Document without storing it (`summarize`)."""
+    if urlsplit(target).scheme.lower() in {"http", "https"}:
+        result = fetch(target, settings)
+        if result.content_type == "text/plain":
+            return _text_document(result.text, result.url)
+        return _with(extract_html(result.text, result.url), url=result.url, scope=GLOBAL_SCOPE)
+    path = Path(target).expanduser()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ExtractionError(f"cannot read {target}: {exc.strerror or exc}") from None
+    url = path.resolve().as_uri()
+    if path.suffix.lower() in HTML_SUFFIXES:
+        return _with(extract_html(decode_bytes(data), url), url=url, scope=GLOBAL_SCOPE)
+    return _text_document(_decode_file(data, path), url, markdown=path.suffix.lower() in {".md", ".markdown"})
 
 
 def _with(doc: Document, url: str, scope: str) -> Document:
@@ -187,11 +209,8 @@ def _ingest_url(store: Store, url: str, settings: Settings, scope: str, report: 
         records = _json_records(result.text)
         _ingest_records(store, records, url, result.url, "", scope, report)
     elif result.content_type == "text/plain":
-        text = clean_text(result.text)
-        if not text.strip():
-            report(_failed(url, "the page has no text"))
-            return
-        doc = Document(url=result.url, title=guess_title(text), text=text, scope=scope)
+        doc = _text_document(result.text, result.url)
+        doc.scope = scope
         _report_document(store, doc, url, report)
     else:
         doc = extract_html(result.text, result.url)

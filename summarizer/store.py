@@ -58,10 +58,10 @@ def _v1_initial(db: sqlite_utils.Database) -> None:
             "author": str,
             "published_at": str,
             "ingested_at": str,
-            "text": str,
             "content_hash": str,
             "word_count": int,
             "scope": str,
+            "text": str,  # last: reading the short columns never touches its overflow pages
         },
         pk="id",
         not_null={"url", "title", "text", "content_hash", "scope", "ingested_at"},
