@@ -10,7 +10,7 @@ Generic helpers the digest renderer reuses:
 - `split_text(text, limit)`: pieces of at most `limit` characters, cut at line breaks, then
   at spaces (a line longer than the limit is the only thing ever cut mid-line).
 - `embed_pages(lines, title=..., footer=...)`: lines -> embeds whose descriptions fit.
-- `add_fields(embed, name, lines)`: lines -> fields of at most 1,024 characters each.
+- `add_fields(embed, name, lines)`: lines -> fields (<= 1,024 characters each) while they fit.
 - `message_batches(embeds)`: embeds grouped into messages (<= 10 embeds, <= 6,000 chars).
 - `citation_line(citation)`, `cite(numbers, citations)`: sources and [n] links.
 """
@@ -114,7 +114,7 @@ def split_text(text: str, limit: int) -> list[str]:
             current = line
     if current:
         pieces.append(current)
-    return [p for p in pieces if p.strip()]
+    return [p.rstrip() for p in pieces if p.strip()]
 
 
 def embed_pages(
@@ -140,15 +140,16 @@ def embed_pages(
     return embeds
 
 
-def add_fields(embed: discord.Embed, name: str, lines: Sequence[str]) -> discord.Embed:
+def add_fields(embed: discord.Embed, name: str, lines: Sequence[str]) -> bool:
     """Add `lines` as fields of at most 1,024 characters (the first named `name`, later ones
-    '… (continued)'), stopping at Discord's 25 fields."""
+    '… (continued)'), stopping before Discord's 25 fields or 6,000 characters an embed.
+    Returns False when some lines did not fit."""
     for index, value in enumerate(split_text("\n".join(lines), FIELD_VALUE_LIMIT)):
-        if len(embed.fields) >= FIELDS_PER_EMBED:
-            break
-        label = name if index == 0 else f"{name} (continued)"
-        embed.add_field(name=truncate(label, FIELD_NAME_LIMIT), value=value, inline=False)
-    return embed
+        label = truncate(name if index == 0 else f"{name} (continued)", FIELD_NAME_LIMIT)
+        if len(embed.fields) >= FIELDS_PER_EMBED or len(embed) + len(label) + len(value) > EMBED_TOTAL:
+            return False
+        embed.add_field(name=label, value=value, inline=False)
+    return True
 
 
 def message_batches(embeds: Sequence[discord.Embed]) -> list[list[discord.Embed]]:
@@ -226,8 +227,6 @@ def brief_embed(brief: Brief, elapsed_s: float) -> discord.Embed:
         marks = cite(first.citations, citations)
         description = truncate(escape(first.text), max(room - len(marks) - 1, 1)) + " " + marks
     embed = discord.Embed(title=title, description=description or None, colour=BRIEF_COLOR)
-    add_fields(embed, "Sources", source_lines)
-    while len(embed) > EMBED_TOTAL and embed.fields:
-        embed.remove_field(len(embed.fields) - 1)
     embed.set_footer(text=truncate(footer, FOOTER_LIMIT))
+    add_fields(embed, "Sources", source_lines)
     return embed
