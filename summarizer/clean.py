@@ -38,7 +38,8 @@ _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+")
 
 # Calls to action that are never article prose, whatever the line's length (up to _CTA_MAX_WORDS).
 _STRONG_CTA = re.compile(
-    r"\bfollow us\b|\b(?:sign up|subscribe|register)(?: now| today| here)?(?: for| to)? (?:our|my|the "
+    r"^follow us\b|\bfollow us (?:on|at|@)|"
+    r"\b(?:sign up|subscribe|register)(?: now| today| here)?(?: for| to)? (?:our|my|the "
     r"(?:free |weekly |daily )?newsletter)\b|^(?:sign up|subscribe|register|join)(?: now| today| "
     r"here)?\W*$|^(?:sign up|subscribe|join|register) (?:now|today|here|for free)\b|"
     r"\bour (?:weekly |daily |free )?(?:newsletters?|podcast|app)\b|"
@@ -47,8 +48,9 @@ _STRONG_CTA = re.compile(
     r"\blike us on\b|\bpreferred source\b|\bwe use cookies\b|\baccept (?:all )?cookies\b|"
     r"\bcookie (?:policy|settings|preferences)\b|\ball rights reserved\b|\bcopyright ©|^©|"
     r"\bscroll down for\b|\bread the (?:original|full) (?:article|story)\b|"
-    r"\b(?:download|get) our app\b|\bsupport (?:our|independent) journalism\b|^advertisement\b|"
-    r"\badvertisement$|\bcta\b|\bmore of our stories\b|\bdon'?t miss a beat\b|"
+    r"\b(?:download|get) our app\b|\bsupport (?:our|independent) journalism\b|"
+    r"^(?:advertisement|sponsored(?: content)?|paid content)\W*$|^(?:\w+ )?cta$|"
+    r"\bmore of our stories\b|\bdon'?t miss a beat\b|^the post .{3,200} appeared first on\b|"
     r"\bjoin (?:our|the) (?:mailing list|community|conversation)\b|"
     r"\bdelivered (?:straight |directly )?to your inbox\b",
     re.IGNORECASE,
@@ -85,6 +87,8 @@ _CREDIT = re.compile(
     re.IGNORECASE,
 )
 _CREDIT_MAX_WORDS = 60
+# A teaser shows a few paragraphs; a longer block before a marker is the article itself.
+_TEASER_MAX_PARAGRAPHS = 6
 
 # A line made only of "read more" / "keep reading" / "show less" pieces.
 _MARKER_WORDS = (
@@ -109,10 +113,10 @@ _META_LINE = re.compile(
 )
 # The same fragments when a scraper glued them to the start of a paragraph, or inline.
 _INLINE_JUNK = (
-    re.compile(r"^\s*By\s+\.\s+[^.]{1,80}?\s+\.\s+"),  # "By . Daily Mail Reporter . "
+    re.compile(r"^\s*By\s+\.\s+[^.]{1,80}?\s+\.(?:\s+|$)"),  # "By . Daily Mail Reporter . "
     re.compile(
         r"^\s*(?:PUBLISHED|Published)\s*:.{0,80}?\|\s*\.?\s*(?:UPDATED|Updated)\s*:.{0,60}?\d{4}"
-        r"\s*\.?\s+"
+        r"\s*\.?(?:\s+|$)"
     ),
     re.compile(r"\s*\bScroll down for (?:video|more|the video)s?\b\s*\.?", re.IGNORECASE),
 )
@@ -201,7 +205,7 @@ def _teaser_spans(lines: list[_Line], first_body: int) -> list[tuple[int, int]]:
             any(h.credit or (h.repeated and h.titlelike) for h in header)
             or sum(h.titlelike and not h.junk for h in header) >= 2
         )
-        if header and headed and paragraphs <= 6 and k + 1 > first_body:
+        if header and headed and paragraphs <= _TEASER_MAX_PARAGRAPHS:
             spans.append((k + 1, end))
             floor = end
     return spans

@@ -14,12 +14,17 @@ from summarizer.urls import site_name
 # Fewer words than this after cleaning is not an article (a menu, a cookie wall, an error page).
 MIN_ARTICLE_WORDS = 8
 # Ask htmldate (inside trafilatura) for the time and offset too, not only the day.
-_DATE_PARAMS = {"extensive_search": True, "original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
+_DATE_PARAMS = {
+    "extensive_search": True,
+    "original_date": True,
+    "outputformat": "%Y-%m-%dT%H:%M:%S%z",
+}
 
 
 def _looks_binary(html: str) -> bool:
     sample = html[:4096]
-    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f") + sample.count("\ufffd")
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f")
+    controls += sample.count("\ufffd")
     return controls > len(sample) * 0.05
 
 

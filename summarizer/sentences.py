@@ -58,5 +58,6 @@ def split_sentences(text: str) -> list[str]:
     for line in text.splitlines():
         line = fix_glued_stops(line.strip())
         if line:
-            sentences.extend(s.strip() for s in blingfire.text_to_sentences(line).split("\n") if s.strip())
+            pieces = blingfire.text_to_sentences(line).split("\n")
+            sentences.extend(piece.strip() for piece in pieces if piece.strip())
     return sentences

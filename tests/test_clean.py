@@ -217,3 +217,18 @@ def test_guess_title_shortens_on_a_word_boundary():
     title = guess_title(sentence)
     assert title.endswith("…") and len(title) <= 101
     assert title.rstrip("…").split() == ["word"] * len(title.rstrip("…").split())
+
+
+def test_mid_article_credits_and_ads_go_but_the_story_continues():
+    text = (
+        "The CTA said trains on the Blue Line would resume on Sunday after repairs.\n"
+        "Photo: A train at Clark/Lake station. (AP Photo/Jane Doe)\n"
+        "Advertisement\n"
+        "Advertisement spending by the agency rose 5% last year, officials said.\n"
+        "Riders were told to follow us signs to the shuttle buses, a spokesperson said.\n"
+        "The post Blue Line service resumes appeared first on Transit Daily.\n"
+        "By . Daily Mail Reporter .\n"
+        "PUBLISHED: 10:21 EST, 3 May 2013 | UPDATED: 11:02 EST, 3 May 2013"
+    )
+    lines = raw_lines(text)
+    assert clean_text(text).split("\n") == [lines[0], lines[3], lines[4]]
