@@ -56,6 +56,15 @@ _STRONG_CTA = re.compile(
     re.IGNORECASE,
 )
 _CTA_MAX_WORDS = 45
+# Every alternative of _STRONG_CTA contains one of these lower-case strings: a line with none
+# of them skips the regex, which is costly (hundreds of microseconds on a long line).
+_CTA_TRIGGERS = (
+    "follow us", "sign up", "subscribe", "register", "join", "newsletter", "podcast", "app",
+    "click here", "tap here", "share ", "like us on", "preferred source", "cookie",
+    "rights reserved", "©", "scroll down for", "read the ", "journalism", "advertisement",
+    "sponsored", "paid content", "cta", "more of our stories", "miss a beat",
+    "appeared first on", "inbox",
+)
 # Before the first paragraph, lines this short without punctuation are kickers, not headlines.
 _KICKER_MAX_WORDS = 3
 
@@ -111,6 +120,7 @@ _META_LINE = re.compile(
     r"|\d+\s+min(?:ute)?s?\s+read|\d+\s+(?:seconds?|minutes?|hours?|days?)\s+ago)$",
     re.IGNORECASE,
 )
+_SCROLL_DOWN = re.compile(r"\s*\bScroll down for (?:video|more|the video)s?\b\s*\.?", re.IGNORECASE)
 # The same fragments when a scraper glued them to the start of a paragraph, or inline.
 _INLINE_JUNK = (
     re.compile(r"^\s*By\s+\.\s+[^.]{1,80}?\s+\.(?:\s+|$)"),  # "By . Daily Mail Reporter . "
@@ -118,7 +128,7 @@ _INLINE_JUNK = (
         r"^\s*(?:PUBLISHED|Published)\s*:.{0,80}?\|\s*\.?\s*(?:UPDATED|Updated)\s*:.{0,60}?\d{4}"
         r"\s*\.?(?:\s+|$)"
     ),
-    re.compile(r"\s*\bScroll down for (?:video|more|the video)s?\b\s*\.?", re.IGNORECASE),
+    _SCROLL_DOWN,
 )
 
 
@@ -128,6 +138,7 @@ class _Line:
 
     text: str
     words: int
+    key: str  # lower-case words only: equal keys are the same line
     body: bool = False
     junk: bool = False
     nav: bool = False  # short and title-less
@@ -151,21 +162,27 @@ def _classify(text: str) -> list[_Line]:
     for raw in text.splitlines():
         line = _normalise(raw)
         for pattern in _INLINE_JUNK:
-            line = _SPACES.sub(" ", pattern.sub(" ", line)).strip()
+            if pattern is not _SCROLL_DOWN or "scroll down" in line.lower():
+                line = _SPACES.sub(" ", pattern.sub(" ", line)).strip()
         if not line:
             continue
-        lines.append(_Line(text=line, words=len(_BULLET.sub("", line).split())))
+        lines.append(_Line(text=line, words=len(_BULLET.sub("", line).split()), key=_key(line)))
     counts: dict[str, int] = {}
     for line in lines:
-        counts[_key(line.text)] = counts.get(_key(line.text), 0) + 1
+        counts[line.key] = counts.get(line.key, 0) + 1
     for line in lines:
         text_ = line.text
+        lowered = text_.lower()
         ends_sentence = bool(_SENTENCE_END.search(text_))
-        line.repeated = counts[_key(text_)] > 1 and bool(_key(text_))
-        line.marker = bool(_MARKER_LINE.search(text_)) and line.words <= 8
-        line.credit = bool(_CREDIT.search(text_)) and line.words <= _CREDIT_MAX_WORDS
-        cta = bool(_STRONG_CTA.search(text_)) and line.words <= _CTA_MAX_WORDS
-        meta = bool(_META_LINE.match(text_)) and line.words <= 14 and not text_.endswith(".")
+        line.repeated = counts[line.key] > 1 and bool(line.key)
+        line.marker = line.words <= 8 and bool(_MARKER_LINE.search(text_))
+        line.credit = line.words <= _CREDIT_MAX_WORDS and bool(_CREDIT.search(text_))
+        cta = (
+            line.words <= _CTA_MAX_WORDS
+            and any(trigger in lowered for trigger in _CTA_TRIGGERS)
+            and bool(_STRONG_CTA.search(text_))
+        )
+        meta = line.words <= 14 and not text_.endswith(".") and bool(_META_LINE.match(text_))
         prose = (
             bool(re.search(r"[.!…][\"'”’»)\]]*$", text_)) and line.words >= 6
             or ends_sentence and line.words >= 15
@@ -263,10 +280,9 @@ def clean_text(text: str) -> str:
     for i, line in enumerate(lines):
         if i in dropped:
             continue
-        key = _key(line.text)
-        if key in seen:
+        if line.key in seen:
             continue
-        seen.add(key)
+        seen.add(line.key)
         kept.append(_TRAILING_MARKER.sub("", line.text))
     return "\n".join(kept)
 
