@@ -38,6 +38,7 @@ BUTTON_LIFETIME = 14.5 * 60  # seconds; the /brief token (15 min) must still edi
 AUTOCOMPLETE_CHOICES = 25
 CHOICE_CHARS = 100
 TOPIC_REFRESH = 60.0  # seconds between refreshes of the autocomplete suggestions
+_CAPITALISED = re.compile(r"(?:[A-Z][\w'’.-]*\s?)+")
 COLD_WAIT = 1.5  # seconds autocomplete waits for a first load (Discord allows 3)
 
 
@@ -142,15 +143,19 @@ class TopicSuggestions:
 
     @staticmethod
     def build(store: Store, scope: str) -> list[str]:
-        """Phrases that recur in recent titles (capitalised runs such as 'Time Warner'), most
-        frequent first, then the titles themselves, newest first."""
+        """Names that recur in recent titles (capitalised words and runs such as 'Time Warner'),
+        most frequent first, then the titles themselves, newest first."""
         titles = store.recent_titles(scope)
         phrases: Counter[str] = Counter()
         for title in titles:
-            for run in re.findall(r"(?:[A-Z][\w'’.-]*\s?)+", title):
-                words = run.split()
-                if words and not (len(words) == 1 and len(words[0]) < 3):
-                    phrases[" ".join(words)] += 1
+            for match in _CAPITALISED.finditer(title):
+                words = match.group().split()
+                if match.start() == 0 and len(words) == 1:
+                    continue  # a title's first word is capitalised anyway
+                names = {w for w in words if len(w) >= 3}
+                if len(words) > 1:
+                    names.add(" ".join(words))
+                phrases.update(names)
         keywords = [p for p, n in phrases.most_common(100) if n > 1]
         seen: set[str] = set()
         out = []

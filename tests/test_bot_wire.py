@@ -3,6 +3,7 @@ late, and the double's own enforcement of Discord's limits (the real client sees
 
 from __future__ import annotations
 
+import aiohttp
 import discord
 import pytest
 from discord_double import DiscordDouble, bot_settings, running_bot
@@ -95,3 +96,17 @@ async def test_the_double_rejects_what_discord_rejects(live):
     for batch in message_batches(pages):
         await channel.send(embeds=batch)
     assert sum(len(m.embeds) for m in double.channel_messages(double.channel_ids[0])) == len(pages)
+
+
+async def test_interaction_tokens_expire_after_15_minutes(live):
+    double, _ = live
+    ix = await double.slash("sources list")
+    await ix.wait_response()
+    url = f"{double.api_base}/webhooks/{double.application_id}/{ix.token}"
+    async with aiohttp.ClientSession() as session:
+        async with session.post(url, json={"content": "still here"}) as fresh:
+            assert fresh.status == 200
+        double.advance(15 * 60 + 1)
+        async with session.post(url, json={"content": "too late"}) as late:
+            assert late.status == 401
+            assert (await late.json())["code"] == 50027
