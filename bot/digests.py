@@ -1,0 +1,283 @@
+"""`/digest` commands and the scheduler that posts each channel's daily digest on time.
+
+Commands (guild only; every command and option described):
+- `/digest subscribe [topic] [time] [timezone] [max_stories]`, `/digest unsubscribe`: need
+  Manage Server. Discord ignores default permissions on subcommands (only a top-level command
+  carries them, and `/digest list`/`preview` are for everyone), so the check runs at run
+  time (bot.checks.require_manage_guild) and refuses with a clear ephemeral message.
+- `/digest list`: the server's digests and when each runs next.
+- `/digest preview`: this channel's next digest as it would look now (ephemeral; nothing
+  is recorded).
+
+Scheduler: a discord.ext.tasks loop every `settings.digest_check_interval` (first run at
+start, which is the catch-up within `digest_grace`). Each due digest is composed in a worker
+thread, claimed in the store BEFORE it is posted (exactly once across restarts and racing
+bots: see summarizer/digest.py), posted with mentions off, then marked posted. A posting
+that fails before any message went out releases the claim and is retried a little later
+within the grace period.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import date, datetime, timedelta
+
+import discord
+from discord import app_commands
+from discord.ext import commands, tasks
+
+from summarizer import digest as engine
+from summarizer.errors import BriefbotError
+
+from .app import NO_MENTIONS, BriefBot
+from .checks import require_manage_guild
+from .render import (
+    BRIEF_COLOR,
+    CONTENT_LIMIT,
+    DESCRIPTION_LIMIT,
+    TITLE_LIMIT,
+    escape,
+    link,
+    message_batches,
+    safe_url,
+    timestamp,
+    truncate,
+)
+
+log = logging.getLogger(__name__)
+
+RETRY_AFTER_FAILURE = timedelta(minutes=10)  # a channel we could not post to waits this long
+STOP_WAIT_SECONDS = 20.0  # at shutdown, how long a digest being posted may take to finish
+SUMMARY_CHARS = 1500  # a story's summary in its embed (1-2 sentences are far shorter)
+ALSO_SOURCES = 5  # other sources linked under a story
+
+
+def _story_embed(story: engine.DigestStory) -> discord.Embed:
+    """One story: its linked title, its 1-2 sentences, its source and the other sources."""
+    citation = story.citation
+    title = truncate(f"{citation.number}. {escape(citation.title or citation.site)}", TITLE_LIMIT)
+    details = [link(citation.site or "source", citation.url)]
+    if citation.published_at:
+        details.append(timestamp(citation.published_at))
+    lines = [truncate(escape(story.summary), SUMMARY_CHARS)] if story.summary else []
+    line = " · ".join(details)
+    if citation.also:
+        line += " · also: " + ", ".join(link(site or "link", url)
+                                         for site, url in citation.also[:ALSO_SOURCES])
+    lines.append(line)
+    embed = discord.Embed(title=title, description=truncate("\n".join(lines), DESCRIPTION_LIMIT),
+                          colour=BRIEF_COLOR)
+    if safe_url(citation.url):
+        embed.url = safe_url(citation.url)
+    return embed
+
+
+def digest_messages(digest: engine.Digest, local_date: date, *, preview: bool = False) -> list[dict]:
+    """The digest as messages (`content`, `embeds` keyword arguments for send): a header,
+    then one embed per story, batched within Discord's per-message limits."""
+    subscription = digest.subscription
+    about = f" about **{escape(subscription.topic)}**" if subscription.topic else ""
+    heading = f"**Daily digest{about}** · {local_date.strftime('%A %d %B %Y')}"
+    if preview:
+        heading = f"Preview (nothing is posted) · {heading}"
+    if digest.empty:
+        text = f"{heading}\nNo new stories{about} since {timestamp(digest.since, 'f')}."
+        return [{"content": truncate(text, CONTENT_LIMIT)}]
+    count = len(digest.stories)
+    heading += f"\n{count} new stor{'y' if count == 1 else 'ies'} since {timestamp(digest.since, 'f')}"
+    batches = message_batches([_story_embed(story) for story in digest.stories])
+    messages: list[dict] = [{"embeds": batch} for batch in batches]
+    messages[0]["content"] = truncate(heading, CONTENT_LIMIT)
+    return messages
+
+
+def _when(moment: datetime) -> str:
+    """A Discord timestamp: every reader sees it in their own time zone."""
+    return f"<t:{int(moment.timestamp())}:f> (<t:{int(moment.timestamp())}:R>)"
+
+
+def _describe(subscription: engine.Subscription, now: datetime) -> str:
+    topic = f"about **{escape(subscription.topic)}**" if subscription.topic else "of all new stories"
+    return (
+        f"<#{subscription.channel_id}>: up to {subscription.max_stories} stories {topic}, daily "
+        f"at {subscription.time_of_day} {subscription.timezone}; next {_when(engine.next_run(subscription, now))}"
+    )
+
+
+class DigestCommands(app_commands.Group):
+    """`/digest ...`: the group registered on the bot's tree."""
+
+    def __init__(self, bot: BriefBot):
+        super().__init__(name="digest", description="Daily news digests posted in this channel",
+                         guild_only=True)
+        self.bot = bot
+
+    @app_commands.command(name="subscribe", description="Post a daily digest in this channel "
+                          "(Manage Server)")
+    @app_commands.describe(
+        topic="Only stories about this (leave empty for every new story)",
+        time="Local time of day to post, 24-hour HH:MM (default from the bot's settings)",
+        timezone="Your time zone, e.g. Europe/Berlin (daylight saving is followed)",
+        max_stories="At most this many stories a day (1-10)",
+    )
+    @require_manage_guild("subscribe this channel to a daily digest")
+    async def subscribe(
+        self,
+        interaction: discord.Interaction,
+        topic: app_commands.Range[str, 0, 100] | None = None,
+        time: app_commands.Range[str, 1, 8] | None = None,
+        timezone: app_commands.Range[str, 1, 64] | None = None,
+        max_stories: app_commands.Range[int, 1, engine.MAX_STORIES_LIMIT] | None = None,
+    ) -> None:
+        settings, now = self.bot.settings, self.bot.clock()
+        try:
+            subscription, created = await self.bot.in_store(
+                engine.subscribe, str(interaction.guild_id), str(interaction.channel_id),
+                topic, time, timezone, max_stories, created_by=str(interaction.user.id),
+                now=now, settings=settings, quick=True,
+            )
+        except BriefbotError as error:
+            await interaction.response.send_message(str(error), ephemeral=True,
+                                                    allowed_mentions=NO_MENTIONS)
+            return
+        verb = "Subscribed" if created else "Updated the digest:"
+        await interaction.response.send_message(
+            f"{verb} {_describe(subscription, now)}", allowed_mentions=NO_MENTIONS
+        )
+
+    @subscribe.autocomplete("timezone")
+    async def _timezone_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=zone, value=zone)
+                for zone in engine.matching_timezones(current, limit=25)]
+
+    @app_commands.command(name="unsubscribe", description="Stop this channel's daily digest "
+                          "(Manage Server)")
+    @require_manage_guild("stop this channel's daily digest")
+    async def unsubscribe(self, interaction: discord.Interaction) -> None:
+        removed = await self.bot.in_store(engine.unsubscribe, str(interaction.channel_id),
+                                          quick=True)
+        text = ("This channel's daily digest is stopped." if removed
+                else "This channel has no daily digest to stop.")
+        await interaction.response.send_message(text, ephemeral=not removed,
+                                                allowed_mentions=NO_MENTIONS)
+
+    @app_commands.command(name="list", description="This server's daily digests and when each "
+                          "runs next")
+    async def list_digests(self, interaction: discord.Interaction) -> None:
+        now = self.bot.clock()
+        found = await self.bot.in_store(engine.list_subscriptions, str(interaction.guild_id),
+                                        quick=True)
+        if not found:
+            text = "No channel in this server has a daily digest. Start one with `/digest subscribe`."
+        else:
+            text = "\n".join(f"• {_describe(s, now)}" for s in found)[:2000]
+        await interaction.response.send_message(text, ephemeral=True,
+                                                allowed_mentions=NO_MENTIONS)
+
+    @app_commands.command(name="preview", description="See this channel's digest as it would "
+                          "be now (only you see it)")
+    async def preview(self, interaction: discord.Interaction) -> None:
+        subscription = await self.bot.in_store(engine.get_subscription,
+                                               str(interaction.channel_id), quick=True)
+        if subscription is None:
+            await interaction.response.send_message(
+                "This channel has no daily digest yet: a member with Manage Server can start "
+                "one with `/digest subscribe`.", ephemeral=True, allowed_mentions=NO_MENTIONS)
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        now = self.bot.clock()
+        digest = await self.bot.in_store(engine.compose_digest, subscription, now,
+                                         self.bot.settings)
+        local_date = now.astimezone(subscription.zone).date()
+        for message in digest_messages(digest, local_date, preview=True):
+            await interaction.followup.send(**message, ephemeral=True,
+                                            allowed_mentions=NO_MENTIONS)
+
+
+class DigestScheduler(commands.Cog):
+    """Posts due digests: a tasks.loop that runs at start and every check interval."""
+
+    def __init__(self, bot: BriefBot):
+        self.bot = bot
+        self._held: dict[tuple[int, date], datetime] = {}  # failed posts wait before a retry
+        self._busy = asyncio.Lock()  # held while a tick runs
+        interval = bot.settings.digest_check_interval_delta.total_seconds()
+        self.loop = tasks.loop(seconds=max(interval, 0.05))(self.tick)
+        self.loop.before_loop(self.bot.wait_until_ready)
+
+    async def cog_load(self) -> None:
+        self.loop.start()
+
+    async def cog_unload(self) -> None:
+        """Stop the loop, letting a digest being posted finish (bounded) so it gets recorded."""
+        try:
+            async with asyncio.timeout(STOP_WAIT_SECONDS):
+                await self._busy.acquire()
+        except TimeoutError:
+            log.warning("stopping while a digest is being posted; it stays claimed, unposted")
+        self.loop.cancel()
+
+    async def tick(self) -> None:
+        """Post every digest due now; one failing digest never stops the others or the loop."""
+        async with self._busy:
+            await self._post_due()
+
+    async def _post_due(self) -> None:
+        now = self.bot.clock()
+        grace = self.bot.settings.digest_grace_delta
+        try:
+            due = await self.bot.in_store(engine.due_digests, now, grace, background=True)
+        except Exception:
+            log.exception("could not read due digests")
+            return
+        self._held = {key: until for key, until in self._held.items() if until > now}
+        for subscription, local_date in due:
+            key = (subscription.id, local_date)
+            if key in self._held:
+                continue
+            try:
+                await self.post(subscription, local_date, now)
+            except Exception:
+                log.exception("digest for channel %s failed", subscription.channel_id)
+
+    async def post(self, subscription: engine.Subscription, local_date: date,
+                   now: datetime) -> bool:
+        """Compose, claim, post and settle one digest. True when it was posted by this call."""
+        bot, settings = self.bot, self.bot.settings
+        digest = await bot.in_store(engine.compose_digest, subscription, now, settings,
+                                    background=True)
+        claimed = await bot.in_store(engine.record_digest, subscription, local_date, digest, now,
+                                     background=True)
+        if not claimed:
+            return False
+        channel = bot.get_partial_messageable(int(subscription.channel_id),
+                                              guild_id=int(subscription.guild_id))
+        sent = 0
+        try:
+            for message in digest_messages(digest, local_date):
+                await channel.send(**message, allowed_mentions=NO_MENTIONS)
+                sent += 1
+        except (discord.HTTPException, OSError) as error:
+            if sent == 0:
+                await bot.in_store(engine.release_digest, subscription.id, local_date,
+                                   background=True)
+                self._held[(subscription.id, local_date)] = now + RETRY_AFTER_FAILURE
+                log.warning("could not post the digest to channel %s (%s); retrying later",
+                            subscription.channel_id, error)
+                return False
+            log.warning("digest to channel %s only partly posted (%d messages): %s",
+                        subscription.channel_id, sent, error)
+        await bot.in_store(engine.mark_posted, subscription.id, local_date, bot.clock(),
+                           background=True)
+        log.info("posted the %s digest to channel %s (%d stories)", local_date,
+                 subscription.channel_id, len(digest.stories))
+        return True
+
+
+async def setup(bot: BriefBot) -> None:
+    """discord.py extension entry point: register `/digest` and start the scheduler."""
+    bot.tree.add_command(DigestCommands(bot))
+    await bot.add_cog(DigestScheduler(bot))

@@ -1,0 +1,493 @@
+"""Daily digests: channel subscriptions, their local-time schedule, composing and recording.
+
+The engine side only (no Discord): the bot asks `due_digests` what to post, `compose_digest`
+builds each one, `record_digest` claims it, and `mark_posted` / `release_digest` settle it.
+
+Schedule rules (zoneinfo, DST-correct):
+- A digest runs at `time_of_day` on the wall clock of `timezone` each local day, so a 08:00
+  Europe/Berlin digest is 07:00 UTC in winter and 06:00 UTC in summer.
+- A time inside a spring-forward gap (02:30 on the night clocks jump from 02:00 to 03:00)
+  runs at the same distance after the gap (03:30): the instant the local time would have
+  been without the jump (PEP 495, fold=0). It still runs once that day.
+- A time that happens twice (fall-back fold, 02:30 when clocks go from 03:00 back to 02:00)
+  runs at its first occurrence (fold=0), and only once: a digest is keyed by its local date.
+- A digest missed while the bot was down is due when the bot is back within the grace
+  period after its scheduled time; later than that, the day is skipped (the next digest
+  still covers every story since the last one posted).
+
+Exactly once (see `record_digest`): a digest is claimed in one transaction BEFORE it is
+posted: the claim row (unique per subscription and local date) reserves its stories for the
+channel and moves the subscription's `last_digest_at`. Of two bots racing, one wins the
+claim. A crash after the claim and before `mark_posted` leaves the day claimed, so it is never
+posted twice (at most once beats twice for users); a posting that fails before any message
+went out releases the claim so a later tick retries it within the grace period.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from .config import Settings
+from .errors import DigestError
+from .models import Article, Citation
+from .search import search
+from .sentences import split_sentences
+from .store import Store, parse_utc, utc_iso
+from .stories import group_stories
+from .summaries import Budget, Passage, get_summarizer
+from .urls import site_name
+
+MAX_STORIES_LIMIT = 10  # a digest beyond ten stories stops being a digest
+FIRST_DIGEST_WINDOW = timedelta(hours=24)  # a first digest covers the last day
+LATE_PUBLISHED = timedelta(hours=24)  # published this long before the window still counts
+REPEAT_WINDOW = timedelta(days=7)  # stories posted this recently are checked for repeats
+REPEAT_CANDIDATES = 200
+CANDIDATES = 200  # new articles considered per digest
+SUMMARY_SENTENCES = 2
+SUMMARY_CHARS = 400
+_COMMON_ZONES = ("UTC", "Europe/London", "Europe/Berlin", "America/New_York",
+                 "America/Chicago", "America/Los_Angeles", "Asia/Kolkata", "Asia/Tokyo",
+                 "Australia/Sydney")
+_TIME = re.compile(r"^\s*(\d{1,2})[:.h](\d{2})\s*$")
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """One channel's daily digest."""
+
+    id: int
+    guild_id: str
+    channel_id: str
+    topic: str  # "" = every story
+    time_of_day: str  # "HH:MM" on the wall clock of `timezone`
+    timezone: str  # IANA name
+    max_stories: int
+    created_by: str
+    created_at: datetime
+    updated_at: datetime | None
+    last_digest_at: datetime | None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def effective_since(self) -> datetime:
+        """When the current schedule took effect: no digest is due for an earlier moment."""
+        return max(self.created_at, self.updated_at or self.created_at)
+
+
+def _row_to_subscription(row: dict) -> Subscription:
+    return Subscription(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        channel_id=row["channel_id"],
+        topic=row["topic"] or "",
+        time_of_day=row["time_of_day"],
+        timezone=row["timezone"],
+        max_stories=row["max_stories"],
+        created_by=row["created_by"] or "",
+        created_at=parse_utc(row["created_at"]),
+        updated_at=parse_utc(row["updated_at"]),
+        last_digest_at=parse_utc(row["last_digest_at"]),
+    )
+
+
+# -- validation ---------------------------------------------------------------------
+
+
+def parse_time_of_day(text: str) -> str:
+    """'8:00', '08:00', '8.30', '20h15' -> 'HH:MM'. Raises DigestError with a readable message."""
+    match = _TIME.match(text or "")
+    if match:
+        hour, minute = int(match.group(1)), int(match.group(2))
+        if hour < 24 and minute < 60:
+            return f"{hour:02d}:{minute:02d}"
+    raise DigestError(
+        f"{text!r} is not a time of day: use 24-hour HH:MM, e.g. 08:00 or 17:30."
+    )
+
+
+def resolve_timezone(name: str) -> str:
+    """An IANA time zone name, matched case-insensitively ('europe/berlin' -> 'Europe/Berlin').
+
+    Raises DigestError naming the problem when there is no such zone.
+    """
+    cleaned = (name or "").strip().replace(" ", "_")
+    if cleaned:
+        by_lower = {zone.lower(): zone for zone in available_timezones()}
+        found = by_lower.get(cleaned.lower())
+        if found:
+            return found
+        if cleaned.upper() == "UTC":
+            return "UTC"
+        try:  # zones the tz database knows but does not list (e.g. legacy links)
+            ZoneInfo(cleaned)
+            return cleaned
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    raise DigestError(
+        f"{name!r} is not a time zone I know: use an IANA name such as Europe/Berlin, "
+        "America/New_York or UTC."
+    )
+
+
+def _check_max_stories(value: int) -> int:
+    if not 1 <= value <= MAX_STORIES_LIMIT:
+        raise DigestError(f"max_stories must be between 1 and {MAX_STORIES_LIMIT} (got {value}).")
+    return value
+
+
+def matching_timezones(text: str, limit: int = 25) -> list[str]:
+    """Time zone names containing `text` (case-insensitive), prefix matches first (autocomplete)."""
+    needle = (text or "").strip().lower().replace(" ", "_")
+    zones = sorted(available_timezones())
+    if not needle:
+        return [zone for zone in _COMMON_ZONES if zone in zones][:limit]
+    starts = [z for z in zones if z.lower().startswith(needle)]
+    parts = [z for z in zones if z not in starts and any(
+        part.startswith(needle) for part in z.lower().split("/"))]
+    contains = [z for z in zones if needle in z.lower() and z not in starts and z not in parts]
+    return (starts + parts + contains)[:limit]
+
+
+# -- subscriptions -------------------------------------------------------------------
+
+
+def subscribe(
+    store: Store,
+    guild_id: str,
+    channel_id: str,
+    topic: str | None = None,
+    time_of_day: str | None = None,
+    timezone: str | None = None,
+    max_stories: int | None = None,
+    created_by: str = "",
+    now: datetime | None = None,
+    settings: Settings | None = None,
+) -> tuple[Subscription, bool]:
+    """Subscribe a channel to a daily digest, or change its subscription (one per channel).
+
+    Missing values come from settings (digest_time, digest_timezone, digest_max_stories).
+    Returns (subscription, created). Raises DigestError on a bad time, zone or count.
+    A changed subscription keeps its history: a day already posted is not posted again.
+    """
+    settings = settings or Settings()
+    now = now or datetime.now(UTC)
+    fields = {
+        "guild_id": str(guild_id),
+        "channel_id": str(channel_id),
+        "topic": " ".join((topic or "").split())[:200],
+        "time_of_day": parse_time_of_day(time_of_day or settings.digest_time),
+        "timezone": resolve_timezone(timezone or settings.digest_timezone),
+        "max_stories": _check_max_stories(
+            settings.digest_max_stories if max_stories is None else int(max_stories)
+        ),
+    }
+    with store.transaction():
+        existing = get_subscription(store, channel_id)
+        if existing:
+            store.db["subscriptions"].update(existing.id, {**fields, "updated_at": utc_iso(now)})
+        else:
+            store.db["subscriptions"].insert(
+                {**fields, "created_by": str(created_by), "created_at": utc_iso(now)}
+            )
+    return get_subscription(store, channel_id), existing is None
+
+
+def get_subscription(store: Store, channel_id: str) -> Subscription | None:
+    """The channel's subscription, or None."""
+    rows = list(
+        store.db.query("SELECT * FROM subscriptions WHERE channel_id = ?", [str(channel_id)])
+    )
+    return _row_to_subscription(rows[0]) if rows else None
+
+
+def unsubscribe(store: Store, channel_id: str) -> bool:
+    """Stop a channel's digest. True when there was one. Stories already posted stay recorded,
+    so subscribing again never repeats them."""
+    with store.transaction():
+        existing = get_subscription(store, channel_id)
+        if not existing:
+            return False
+        store.db.execute("DELETE FROM digest_posts WHERE subscription_id = ?", [existing.id])
+        store.db.execute("DELETE FROM subscriptions WHERE id = ?", [existing.id])
+    return True
+
+
+def list_subscriptions(store: Store, guild_id: str | None = None) -> list[Subscription]:
+    """A guild's subscriptions (every one when guild_id is None), by channel."""
+    if guild_id is None:
+        rows = store.db.query("SELECT * FROM subscriptions ORDER BY id")
+    else:
+        rows = store.db.query(
+            "SELECT * FROM subscriptions WHERE guild_id = ? ORDER BY id", [str(guild_id)]
+        )
+    return [_row_to_subscription(row) for row in rows]
+
+
+# -- schedule ------------------------------------------------------------------------
+
+
+def scheduled_at(subscription: Subscription, local_date: date) -> datetime:
+    """The UTC instant of the subscription's digest on a local date (DST rules: module doc)."""
+    hour, minute = (int(part) for part in subscription.time_of_day.split(":"))
+    # fold=0: a gap time maps to the pre-transition offset (later wall time), a fold time
+    # to its first occurrence; astimezone(UTC) applies exactly that.
+    local = datetime.combine(local_date, time(hour, minute), tzinfo=subscription.zone)
+    return local.astimezone(UTC)
+
+
+def _latest_occurrence(subscription: Subscription, now: datetime) -> tuple[date, datetime]:
+    """The most recent scheduled digest at or before `now`: (local date, UTC instant)."""
+    today = now.astimezone(subscription.zone).date()
+    for local_date in (today, today - timedelta(days=1), today - timedelta(days=2)):
+        moment = scheduled_at(subscription, local_date)
+        if moment <= now:
+            return local_date, moment
+    raise AssertionError("a day always holds one scheduled time")
+
+
+def next_run(subscription: Subscription, now: datetime) -> datetime:
+    """The next scheduled digest strictly after `now`, in UTC."""
+    today = now.astimezone(subscription.zone).date()
+    for offset in range(0, 3):
+        moment = scheduled_at(subscription, today + timedelta(days=offset))
+        if moment > now:
+            return moment
+    raise AssertionError("a day always holds one scheduled time")
+
+
+def due_digests(
+    store: Store, now: datetime, grace: timedelta
+) -> list[tuple[Subscription, date]]:
+    """Digests to post now: (subscription, local date) whose scheduled time has passed by at
+    most `grace`, that the subscription's current schedule covers, and not yet claimed."""
+    due = []
+    for subscription in list_subscriptions(store):
+        local_date, moment = _latest_occurrence(subscription, now)
+        if moment < subscription.effective_since or now - moment > grace:
+            continue
+        claimed = store.db.execute(
+            "SELECT 1 FROM digest_posts WHERE subscription_id = ? AND local_date = ?",
+            [subscription.id, local_date.isoformat()],
+        ).fetchone()
+        if not claimed:
+            due.append((subscription, local_date))
+    return due
+
+
+# -- composing -----------------------------------------------------------------------
+
+
+@dataclass
+class DigestStory:
+    """One story of a digest: its citation (every source), its 1–2 sentence summary."""
+
+    citation: Citation
+    summary: str
+    score: float
+
+
+@dataclass
+class Digest:
+    """A composed digest: the stories ingested in (since, until] for one subscription."""
+
+    subscription: Subscription
+    since: datetime
+    until: datetime  # becomes the subscription's last_digest_at once recorded
+    stories: list[DigestStory] = field(default_factory=list)
+    matched: int = 0  # new articles that matched before grouping and ranking
+
+    @property
+    def empty(self) -> bool:
+        return not self.stories
+
+    @property
+    def article_ids(self) -> list[int]:
+        """Every article the digest tells (all sources of every story)."""
+        return [i for story in self.stories for i in story.citation.article_ids]
+
+
+def _posted_article_ids(store: Store, channel_id: str) -> set[int]:
+    rows = store.db.execute(
+        "SELECT article_id FROM posted_stories WHERE channel_id = ?", [channel_id]
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
+def _recently_posted(store: Store, channel_id: str, until: datetime) -> list[Article]:
+    """Articles posted to the channel lately: a new source for one of them is no new story."""
+    rows = store.db.execute(
+        "SELECT article_id FROM posted_stories WHERE channel_id = ? AND posted_at >= ? "
+        "ORDER BY posted_at DESC LIMIT ?",
+        [channel_id, utc_iso(until - REPEAT_WINDOW), REPEAT_CANDIDATES],
+    ).fetchall()
+    return store.get_many(row[0] for row in rows)
+
+
+def _candidates(
+    store: Store, subscription: Subscription, since: datetime, until: datetime,
+    now: datetime, settings: Settings,
+) -> list[tuple[Article, float]]:
+    """New articles for the digest with their relevance (0 without a topic).
+
+    New = ingested in (since, until] and published at most LATE_PUBLISHED before `since`
+    (a feed polled late still counts; an old page ingested today is not news).
+    """
+    fresh_from = since - LATE_PUBLISHED
+    if subscription.topic:
+        hits = search(
+            store, subscription.topic, scope=subscription.guild_id, since=fresh_from,
+            limit=CANDIDATES, now=now, settings=settings,
+        )
+        scored = [(hit.article, hit.score) for hit in hits]
+    else:
+        scored = [
+            (article, 0.0)
+            for article in store.ingested_since(since, subscription.guild_id, CANDIDATES)
+            if (article.published_at or article.ingested_at) >= fresh_from
+        ]
+    return [(a, score) for a, score in scored if since < a.ingested_at <= until]
+
+
+def _summary(article: Article, topic: str, settings: Settings) -> str:
+    """One or two sentences telling the article (extractive: fast, always from the text)."""
+    passage = Passage(key=0, title=article.title, sentences=tuple(split_sentences(article.text)))
+    picked = get_summarizer("extractive", settings).summarize(
+        [passage], Budget(sentences=SUMMARY_SENTENCES, max_chars=SUMMARY_CHARS), topic=topic
+    )
+    return " ".join(p.text for p in picked)
+
+
+def compose_digest(
+    store: Store, subscription: Subscription, now: datetime, settings: Settings
+) -> Digest:
+    """The subscription's digest at `now`: new stories matching its topic (every new story
+    without one), grouped (one story, all its sources), ranked, told in 1–2 sentences, and
+    none already posted to the channel. Read-only: `record_digest` claims it."""
+    # Whole seconds, one behind now: an article stored during this second goes in the next
+    # digest rather than falling between two (the store keeps second precision).
+    until = now.astimezone(UTC).replace(microsecond=0) - timedelta(seconds=1)
+    since = subscription.last_digest_at or until - FIRST_DIGEST_WINDOW
+    posted = _posted_article_ids(store, subscription.channel_id)
+    scored = [(a, s) for a, s in _candidates(store, subscription, since, until, now, settings)
+              if a.id not in posted]
+    relevance = {a.id: s for a, s in scored}
+    history = _recently_posted(store, subscription.channel_id, until)
+    ranked = []
+    for story in group_stories([a for a, _ in scored] + history):
+        articles = story.articles
+        if any(a.id in posted for a in articles):
+            continue  # told before in this channel (perhaps by another source)
+        newest = max(a.published_at or a.ingested_at for a in articles)
+        sites = {site_name(a.url) or a.source for a in articles}
+        score = max(relevance.get(a.id, 0.0) for a in articles)
+        ranked.append(((score, len(sites), newest), story))
+    ranked.sort(key=lambda pair: pair[0], reverse=True)
+    stories = []
+    for number, (key, story) in enumerate(ranked[: subscription.max_stories], start=1):
+        lead, *others = story.articles
+        citation = Citation(
+            number=number,
+            title=lead.title,
+            url=lead.link,
+            site=site_name(lead.url) or lead.source,
+            published_at=lead.published_at,
+            article_ids=[a.id for a in story.articles],
+            also=[(site_name(a.url) or a.source, a.link) for a in others],
+        )
+        stories.append(DigestStory(citation, _summary(lead, subscription.topic, settings), key[0]))
+    return Digest(subscription, since, until, stories, matched=len(scored))
+
+
+# -- recording (exactly once) --------------------------------------------------------
+
+
+def record_digest(
+    store: Store, subscription: Subscription, local_date: date, digest: Digest, now: datetime
+) -> bool:
+    """Claim the digest of `local_date` BEFORE posting it; True for the one caller that must
+    post it, False when it was already claimed (by this or another bot, now or before) or
+    the channel unsubscribed meanwhile.
+
+    In one transaction: the (subscription, local date) row is inserted or ignored (unique
+    index), the digest's stories are reserved for the channel, and the subscription's
+    `last_digest_at` moves to `digest.until`. Then post, then `mark_posted`; when posting
+    fails before any message went out, `release_digest` undoes the claim.
+    """
+    with store.transaction():
+        if not store.db.execute(
+            "SELECT 1 FROM subscriptions WHERE id = ?", [subscription.id]
+        ).fetchone():
+            return False  # unsubscribed meanwhile
+        cursor = store.db.execute(
+            "INSERT OR IGNORE INTO digest_posts "
+            "(subscription_id, local_date, posted_at, stories, status, previous_digest_at) "
+            "VALUES (?, ?, ?, ?, 'claimed', ?)",
+            [
+                subscription.id,
+                local_date.isoformat(),
+                utc_iso(now),
+                len(digest.stories),
+                utc_iso(subscription.last_digest_at) if subscription.last_digest_at else None,
+            ],
+        )
+        if cursor.rowcount == 0:
+            return False
+        post_id = cursor.lastrowid
+        store.db.conn.executemany(
+            "INSERT OR IGNORE INTO posted_stories (channel_id, article_id, posted_at, "
+            "digest_post_id) VALUES (?, ?, ?, ?)",
+            [(subscription.channel_id, i, utc_iso(now), post_id) for i in digest.article_ids],
+        )
+        store.db.execute(
+            "UPDATE subscriptions SET last_digest_at = ? WHERE id = ?",
+            [utc_iso(digest.until), subscription.id],
+        )
+    return True
+
+
+def mark_posted(store: Store, subscription_id: int, local_date: date, now: datetime) -> None:
+    """Settle a claimed digest as posted (its messages went out)."""
+    with store.transaction():
+        store.db.execute(
+            "UPDATE digest_posts SET status = 'posted', posted_at = ? "
+            "WHERE subscription_id = ? AND local_date = ?",
+            [utc_iso(now), subscription_id, local_date.isoformat()],
+        )
+
+
+def release_digest(store: Store, subscription_id: int, local_date: date) -> bool:
+    """Undo a claim whose posting failed before any message went out: its stories are free
+    again, `last_digest_at` goes back, and the day is due again (within grace).
+
+    True when a claim was released; a digest already marked posted is never released.
+    """
+    with store.transaction():
+        row = store.db.execute(
+            "SELECT id, previous_digest_at FROM digest_posts "
+            "WHERE subscription_id = ? AND local_date = ? AND status = 'claimed'",
+            [subscription_id, local_date.isoformat()],
+        ).fetchone()
+        if not row:
+            return False
+        post_id, previous = row
+        store.db.execute("DELETE FROM posted_stories WHERE digest_post_id = ?", [post_id])
+        store.db.execute(
+            "UPDATE subscriptions SET last_digest_at = ? WHERE id = ?", [previous, subscription_id]
+        )
+        store.db.execute("DELETE FROM digest_posts WHERE id = ?", [post_id])
+    return True
+
+
+def digest_status(store: Store, subscription_id: int, local_date: date) -> str | None:
+    """'claimed', 'posted', or None when the day has no digest yet."""
+    row = store.db.execute(
+        "SELECT status FROM digest_posts WHERE subscription_id = ? AND local_date = ?",
+        [subscription_id, local_date.isoformat()],
+    ).fetchone()
+    return row[0] if row else None
