@@ -241,5 +241,55 @@ def bot_command(ctx: Context) -> None:
     run(ctx.settings)
 
 
+@main.group()
+def digest() -> None:
+    """Daily digests: what channels are subscribed, and what the next digest would say."""
+
+
+@digest.command("list")
+@click.option("--guild", default=None, help="Only this Discord guild id (default: all).")
+@pass_ctx
+def digest_list(ctx: Context, guild: str | None) -> None:
+    """Subscribed channels, their schedule and their next digest (UTC)."""
+    from datetime import UTC, datetime
+
+    from .digest import list_subscriptions, next_run
+
+    now = datetime.now(UTC)
+    found = list_subscriptions(ctx.store, guild)
+    if not found:
+        out.print("no digest subscriptions")
+    for sub in found:
+        topic = f"about {sub.topic!r}" if sub.topic else "all stories"
+        out.print(
+            f"guild {sub.guild_id} channel {sub.channel_id}: {topic}, up to {sub.max_stories}, "
+            f"daily {sub.time_of_day} {sub.timezone}; next {next_run(sub, now):%Y-%m-%d %H:%M} UTC",
+            markup=False,
+        )
+
+
+@digest.command("preview")
+@click.argument("channel_id")
+@pass_ctx
+def digest_preview(ctx: Context, channel_id: str) -> None:
+    """The digest CHANNEL_ID would get now (nothing is recorded)."""
+    from datetime import UTC, datetime
+
+    from .digest import compose_digest, get_subscription
+
+    sub = get_subscription(ctx.store, channel_id)
+    if sub is None:
+        raise click.UsageError(f"channel {channel_id} has no digest subscription")
+    result = compose_digest(ctx.store, sub, datetime.now(UTC), ctx.settings)
+    if result.empty:
+        out.print(f"no new stories since {result.since:%Y-%m-%d %H:%M} UTC")
+    for story in result.stories:
+        citation = story.citation
+        out.print(f"{citation.number}. {citation.title}", style="bold", markup=False)
+        out.print(story.summary, markup=False)
+        links = [citation.url or citation.site] + [url or site for site, url in citation.also]
+        out.print("   " + "  ".join(links), style="dim", markup=False)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

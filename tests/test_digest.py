@@ -372,3 +372,24 @@ def test_a_skipped_day_leaves_its_stories_for_the_next_digest(store):
     assert day == date(2026, 6, 3)
     digest = compose_digest(store, subscription, later, Settings())
     assert [s.citation.title for s in digest.stories] == ["Norwell posts record revenue"]
+
+
+def test_cli_lists_and_previews_digests(settings):
+    from click.testing import CliRunner
+
+    from summarizer.cli import main
+
+    store = Store(settings.database_path)
+    now = datetime.now(UTC)
+    _sub(store, "07:45", "Asia/Tokyo", created=now - timedelta(days=2))
+    _ingest(store, "Norwell posts record revenue", CHIPS, now - timedelta(hours=2))
+    store.close()
+    runner = CliRunner()
+    listed = runner.invoke(main, ["--db", settings.database_path, "digest", "list"])
+    assert listed.exit_code == 0 and "07:45 Asia/Tokyo" in listed.output
+    shown = runner.invoke(main, ["--db", settings.database_path, "digest", "preview", CHANNEL])
+    assert shown.exit_code == 0, shown.output
+    assert "1. Norwell posts record revenue" in shown.output
+    assert "record quarterly revenue" in shown.output
+    missing = runner.invoke(main, ["--db", settings.database_path, "digest", "preview", "9"])
+    assert missing.exit_code != 0 and "no digest subscription" in missing.output
