@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-EXTENSIONS: tuple[str, ...] = ("bot.commands_brief", "bot.commands_sources", "bot.tasks")
+EXTENSIONS: tuple[str, ...] = ("bot.commands_brief", "bot.commands_sources", "bot.tasks", "bot.digests")
 DEFAULT_API_BASE = "https://discord.com/api/v10"
 DEFAULT_GATEWAY = "wss://gateway.discord.gg/"
 NO_MENTIONS = discord.AllowedMentions.none()
@@ -76,6 +76,10 @@ def scope_of(interaction: discord.Interaction) -> str:
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def _opened(store: Store) -> None:
+    """Nothing: calling it in a lane opens that worker's Store."""
 
 
 class _StorePool:
@@ -139,6 +143,9 @@ class BriefBot(commands.Bot):
         return await loop.run_in_executor(pool.executor, functools.partial(pool.call, fn, args, kwargs))
 
     async def setup_hook(self) -> None:
+        # Open the quick lane's Store now: commands that answer without deferring use it, and
+        # a first open (a schema check) could wait on a writer.
+        await self.in_store(_opened, quick=True)
         for name in EXTENSIONS:
             await self.load_extension(name)
         from .sync import sync_commands
