@@ -116,6 +116,8 @@ class BriefBot(commands.Bot):
     """briefbot's client: app commands only (no prefix commands, no privileged intents)."""
 
     def __init__(self, settings: Settings, *, clock: Callable[[], datetime] | None = None):
+        # The bot never joins voice: no warnings about voice libraries at every start.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
