@@ -11,7 +11,6 @@ Tables:
 from __future__ import annotations
 
 import hashlib
-import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -44,7 +43,7 @@ def parse_utc(text: str | None) -> datetime | None:
 
 def content_hash(text: str) -> str:
     """Hash of the text with case and whitespace normalised: equal stories hash equal."""
-    normalised = re.sub(r"\s+", " ", text).strip().lower()
+    normalised = " ".join(text.split()).lower()
     return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
 
 
