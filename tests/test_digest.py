@@ -285,10 +285,9 @@ QUAKE = ("A strong earthquake struck the coastal city of Valdoria on Tuesday mor
          "old buildings and cutting power to thousands of homes. Rescue teams searched collapsed "
          "houses through the night. The national seismology institute measured a magnitude of "
          "6.4 and warned of aftershocks. Schools will stay closed until engineers inspect them.")
-QUAKE_2 = ("Rescue teams searched collapsed houses in Valdoria through the night after a strong "
-           "earthquake struck the coastal city on Tuesday morning, cutting power to thousands of "
-           "homes and damaging old buildings. The seismology institute measured magnitude 6.4 and "
-           "warned of aftershocks. Schools will stay closed until engineers inspect them.")
+# The same wire story as another outlet runs it: a dateline, a trimmed end, one more line.
+QUAKE_2 = ("VALDORIA (Wire) - " + QUAKE.rsplit(" Schools", 1)[0] + " Officials said the cost of "
+           "the damage would be known in the coming days.")
 CHIPS = ("Chipmaker Norwell reported record quarterly revenue on Wednesday as demand for data "
          "centre processors kept growing. Its shares rose eight percent in late trading. The "
          "company raised its forecast for the year and announced a new factory in Ohio.")
