@@ -232,6 +232,26 @@ def summarize(ctx: Context, source: str, mode: str | None, sentences: int | None
         terminal.print_brief(result, out)
 
 
+@main.command("eval")
+@click.argument("data", type=click.Path(exists=True, dir_okay=False))
+@click.option("--modes", default="extractive,semantic", show_default=True, help="Our modes, comma-separated.")
+@click.option("--baselines", default="lead3,lexrank,textrank", show_default=True, help="Baselines, comma-separated.")
+@click.option("--sentences", type=click.IntRange(1, 20), default=3, show_default=True)
+@click.option("--limit", type=click.IntRange(1), help="Only the first N articles.")
+@click.option("--output", type=click.Path(dir_okay=False), help="Write every summary here (JSON lines).")
+@pass_ctx
+def eval_command(ctx: Context, data: str, modes: str, baselines: str, sentences: int, limit: int | None, output: str | None) -> None:
+    """ROUGE and speed of our modes and the baselines on DATA (JSON lines: id, text, summary)."""
+    from .evaluate import format_report, run_eval
+
+    systems = [n.strip() for n in f"{baselines},{modes}".split(",") if n.strip()]
+    report = run_eval(
+        data, settings=ctx.settings, systems=systems, sentences=sentences, output=output,
+        limit=limit, progress=lambda line: err.print(line, markup=False),
+    )
+    out.print(format_report(report), markup=False)
+
+
 @main.command("bot")
 @pass_ctx
 def bot_command(ctx: Context) -> None:

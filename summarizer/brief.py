@@ -1,0 +1,161 @@
+"""Briefs: search the store for a topic, group the matches into stories, summarize across
+them with citations. Also one text on its own (`summarize_text`).
+
+Both return a `Brief` (plain data) that the terminal, JSON and Discord renderers draw.
+Blocking (SQLite, sentence splitting, models): from asyncio, call through
+`asyncio.to_thread`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from summarizer.clean import clean_text
+from summarizer.config import Settings
+from summarizer.errors import QueryError
+from summarizer.models import GLOBAL_SCOPE, Article, Brief, BriefSentence, Citation
+from summarizer.search import search
+from summarizer.sentences import split_sentences
+from summarizer.stories import Story, group_stories
+from summarizer.store import Store
+from summarizer.summaries import Budget, Passage, Picked, get_summarizer
+from summarizer.urls import site_name
+
+# A match scoring under this share of the best match is too weak to brief from.
+RELATIVE_FLOOR = 0.3
+# How many search hits to consider per story wanted (some group, some are too weak).
+HITS_PER_STORY = 3
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 1)
+
+
+def _site(article: Article) -> str:
+    if article.link:
+        return site_name(article.link)
+    return article.source or Path(article.url).name or article.url
+
+
+def _budget(settings: Settings, sentences: int | None, max_chars: int | None) -> Budget:
+    return Budget(
+        sentences=sentences if sentences is not None else settings.brief_sentences,
+        max_chars=max_chars if max_chars is not None else settings.brief_max_chars,
+    )
+
+
+def cite(picked: Sequence[Picked], stories: Sequence[Story]) -> tuple[list[BriefSentence], list[Citation]]:
+    """Number the stories in order of first use by the sentences; only cited ones are listed.
+
+    `picked[i].keys` index `stories`.
+    """
+    numbers: dict[int, int] = {}
+    sentences = []
+    for item in picked:
+        for key in item.keys:
+            numbers.setdefault(key, len(numbers) + 1)
+        sentences.append(BriefSentence(item.text, sorted({numbers[k] for k in item.keys})))
+    citations = []
+    for key, number in numbers.items():
+        lead, *others = stories[key].articles
+        citations.append(
+            Citation(
+                number=number,
+                title=lead.title,
+                url=lead.link,
+                site=_site(lead),
+                published_at=lead.published_at,
+                article_ids=[a.id for a in stories[key].articles],
+                also=[(_site(a), a.link) for a in others],
+            )
+        )
+    return sentences, citations
+
+
+def brief(
+    store: Store,
+    topic: str,
+    *,
+    settings: Settings,
+    mode: str | None = None,
+    articles: int | None = None,
+    sentences: int | None = None,
+    max_chars: int | None = None,
+    since: datetime | None = None,
+    scope: str = GLOBAL_SCOPE,
+    now: datetime | None = None,
+) -> Brief:
+    """A cited summary of the stored articles that best match `topic`.
+
+    Searches (best first), drops matches much weaker than the best, groups near-duplicate
+    articles into stories, summarizes the top `articles` stories together within the
+    sentence and character budgets (defaults from settings). No match: a Brief with no
+    sentences. Raises QueryError for an empty topic or an unknown mode.
+    """
+    started = time.perf_counter()
+    if not topic or not topic.strip():
+        raise QueryError("A brief needs a topic: a few words to search for.")
+    summarizer = get_summarizer(mode, settings)
+    budget = _budget(settings, sentences, max_chars)
+    wanted = articles if articles is not None else settings.brief_articles
+    if wanted < 1:
+        raise QueryError("A brief needs at least 1 article.")
+    hits = search(
+        store, topic, scope=scope, since=since, limit=wanted * HITS_PER_STORY, now=now,
+        settings=settings,
+    )
+    timings = {"search": _ms(started)}
+    result = Brief(topic, summarizer.name, [], [], len(hits), store.count(scope), timings)
+    if not hits:
+        timings["total"] = _ms(started)
+        return result
+    best = hits[0].score
+    strong = [h.article for h in hits if best <= 0 or h.score >= RELATIVE_FLOOR * best]
+    stories = group_stories(strong)[:wanted]
+    summarizing = time.perf_counter()
+    passages = [
+        Passage(key, story.lead.title, tuple(split_sentences(story.lead.text)))
+        for key, story in enumerate(stories)
+    ]
+    picked = summarizer.summarize(passages, budget, topic)
+    result.sentences, result.citations = cite(picked, stories)
+    timings["summarize"] = _ms(summarizing)
+    timings["total"] = _ms(started)
+    return result
+
+
+def summarize_text(
+    text: str,
+    *,
+    settings: Settings,
+    mode: str | None = None,
+    sentences: int | None = None,
+    title: str = "",
+    url: str | None = None,
+) -> Brief:
+    """A summary of one text (a file, a page, standard input), citing it as [1].
+
+    Raises QueryError when there is no text or the mode is unknown.
+    """
+    started = time.perf_counter()
+    summarizer = get_summarizer(mode, settings)
+    budget = _budget(settings, sentences, None)
+    cleaned = clean_text(text or "")
+    split = tuple(split_sentences(cleaned))
+    if not split:
+        raise QueryError("There is no text to summarize.")
+    article = Article(
+        id=0, url=url or "", title=title or "", text=cleaned, source="", author="",
+        published_at=None, ingested_at=datetime.now().astimezone(), content_hash="",
+        word_count=len(cleaned.split()), scope=GLOBAL_SCOPE,
+    )
+    picked = summarizer.summarize([Passage(0, title, split)], budget)
+    found, citations = cite(picked, [Story([article])])
+    for citation in citations:
+        citation.article_ids = []  # not a stored article
+        citation.site = citation.site or "text"
+    timings = {"summarize": _ms(started), "total": _ms(started)}
+    return Brief(title or "text", summarizer.name, found, citations, 1, 0, timings)

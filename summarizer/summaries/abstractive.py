@@ -1,0 +1,144 @@
+"""Abstractive mode: a seq2seq model (transformers) writes the summary.
+
+`SUMMARIZER_MODEL` names the model: a local directory, or a hub id already in the local
+cache. It is loaded once per name, lazily, without network access when it is a directory
+or when HF_HUB_OFFLINE is set. Text longer than the model takes is cut into chunks on
+sentence boundaries; each chunk is summarized, and the chunk summaries (of each passage
+in turn) make the summary, kept within the sentence and character budgets. Each output
+sentence cites the passage it was written from.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from summarizer.config import Settings
+from summarizer.errors import ModelError
+from summarizer.sentences import split_sentences
+from summarizer.summaries.base import Budget, Passage, Picked, Summarizer
+from summarizer.summaries.scoring import clip, content_terms, overlap
+
+_LOADED: dict[str, tuple] = {}
+_LOCK = threading.Lock()
+MAX_INPUT_TOKENS = 1024  # cap when a tokenizer does not say how much it takes
+MAX_SUMMARY_TOKENS = 128
+MAX_CHUNKS = 4  # per passage: beyond this a brief would take minutes on a CPU
+
+
+def _offline(name: str) -> bool:
+    flag = os.environ.get("HF_HUB_OFFLINE", "") or os.environ.get("TRANSFORMERS_OFFLINE", "")
+    return Path(name).expanduser().is_dir() or flag.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_model(name: str) -> tuple:
+    """(tokenizer, model) for `name`, loaded once. Raises ModelError with a readable reason."""
+    if not name:
+        raise ModelError(
+            "SUMMARIZER_MODEL is not set: set it in .env to a local model directory or hub id"
+        )
+    with _LOCK:
+        if name not in _LOADED:
+            try:
+                from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+                where = str(Path(name).expanduser()) if Path(name).expanduser().is_dir() else name
+                local = _offline(name)
+                tokenizer = AutoTokenizer.from_pretrained(where, local_files_only=local)
+                model = AutoModelForSeq2SeqLM.from_pretrained(where, local_files_only=local)
+                model.eval()
+            except Exception as exc:  # transformers raises many kinds; all mean "no model"
+                raise ModelError(f"could not load model {name} offline: {exc}") from exc
+            _LOADED[name] = (tokenizer, model)
+        return _LOADED[name]
+
+
+def input_limit(tokenizer, model) -> int:
+    """How many tokens the model takes in, from the tokenizer or else the model's config."""
+    limit = getattr(tokenizer, "model_max_length", None)
+    if not limit or limit > 100_000:  # "no limit" is written as a huge number
+        config = model.config
+        limit = getattr(config, "max_position_embeddings", None) or getattr(
+            config, "n_positions", None
+        )
+    return int(min(limit or MAX_INPUT_TOKENS, MAX_INPUT_TOKENS))
+
+
+def chunks(sentences: Sequence[str], tokenizer, limit: int) -> list[str]:
+    """Consecutive sentences joined into pieces of at most `limit` tokens each.
+
+    A single sentence longer than `limit` is its own piece (the tokenizer truncates it).
+    """
+    pieces: list[str] = []
+    current: list[str] = []
+    used = 0
+    for sentence in sentences:
+        size = len(tokenizer.encode(sentence, add_special_tokens=False))
+        if current and used + size > limit:
+            pieces.append(" ".join(current))
+            current, used = [], 0
+        current.append(sentence)
+        used += size
+    if current:
+        pieces.append(" ".join(current))
+    return pieces
+
+
+class AbstractiveSummarizer(Summarizer):
+    """Summaries written by the seq2seq model named in `settings.summarizer_model`."""
+
+    name = "abstractive"
+
+    def __init__(self, settings: Settings) -> None:
+        self.model_name = settings.summarizer_model.strip()
+
+    def generate(self, texts: list[str]) -> list[str]:
+        """One summary per input text (beam search, batched)."""
+        import torch
+
+        tokenizer, model = load_model(self.model_name)
+        limit = input_limit(tokenizer, model)
+        batch = tokenizer(texts, truncation=True, max_length=limit, padding=True, return_tensors="pt")
+        with torch.inference_mode():
+            output = model.generate(
+                **batch, max_new_tokens=MAX_SUMMARY_TOKENS, num_beams=2, no_repeat_ngram_size=3
+            )
+        return [t.strip() for t in tokenizer.batch_decode(output, skip_special_tokens=True)]
+
+    def summarize(
+        self, passages: Sequence[Passage], budget: Budget, topic: str = ""
+    ) -> list[Picked]:
+        """Summarize each passage (chunked to fit), then take their sentences in turn
+        (first of each passage, then second...) within `budget`, each fact once."""
+        tokenizer, model = load_model(self.model_name)
+        limit = input_limit(tokenizer, model) - 2  # room for the special tokens
+        written: list[tuple[int, list[str]]] = []
+        for passage in passages:
+            sentences = [s for s in passage.sentences if s.strip()]
+            if sentences:
+                pieces = chunks(sentences, tokenizer, limit)[:MAX_CHUNKS]
+                told = [s for summary in self.generate(pieces) for s in split_sentences(summary)]
+                written.append((passage.key, told))
+        picked: list[Picked] = []
+        seen: list[set[str]] = []
+        used = 0
+        depth = max((len(told) for _, told in written), default=0)
+        for index in range(depth):
+            for key, told in written:
+                if index >= len(told) or len(picked) >= budget.sentences:
+                    continue
+                sentence = told[index]
+                terms = set(content_terms(sentence))
+                if not terms or any(overlap(terms, other) >= 0.6 for other in seen):
+                    continue
+                length = len(sentence) + (1 if picked else 0)
+                if budget.max_chars is not None and used + length > budget.max_chars:
+                    if not picked:
+                        picked.append(Picked(clip(sentence, budget.max_chars), (key,)))
+                    continue
+                picked.append(Picked(sentence, (key,)))
+                seen.append(terms)
+                used += length
+        return picked
