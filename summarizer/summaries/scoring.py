@@ -226,7 +226,7 @@ class Weights:
     """How much each feature counts. Few and coarse, shared by the selecting modes."""
 
     position: float = 1.0
-    centrality: float = 0.4  # forward centrality within the article
+    centrality: float = 0.2  # forward centrality within the article
     cross: float = 0.3  # centrality across the chosen articles (briefs)
     title: float = 0.3
     topic: float = 0.8
