@@ -41,7 +41,8 @@ _BOILERPLATE = re.compile(
 )
 # Page furniture anywhere in a short line; plain substrings, cheap to test.
 _FURNITURE = ("published:", "updated:", "credit:", "photo credit", "image credit", "newsletter",
-              "cookie", "all rights reserved")
+              "all rights reserved")
+FURNITURE_WORDS = 25  # a longer sentence mentioning a newsletter is about one
 # A caption run into the next sentence ("... could sell for less In a study published ...").
 _GLUED = re.compile(r"[a-z,] (?:The|A|An|He|She|It|They|His|Her|Their|But|This|These|In)\s")
 _TERMINAL = re.compile(r"[.!?][\"'”’)\]]*$")
@@ -91,7 +92,7 @@ def penalty(sentence: str) -> float:
         words < 4
         or sum(1 for t in tokens if t[0].islower()) < 3
         or _BOILERPLATE.match(lower)
-        or any(marker in lower for marker in _FURNITURE)
+        or (words <= FURNITURE_WORDS and any(marker in lower for marker in _FURNITURE))
     ):
         return 1.0
     cost = 0.0
