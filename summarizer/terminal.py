@@ -69,7 +69,8 @@ def print_brief(brief: Brief, console: Console) -> None:
             console.print(f"    also: {escape(also_site)} {escape(also_url or '')}", soft_wrap=True)
     total = brief.timings_ms.get("total")
     timing = f" · {total:.0f} ms" if total is not None else ""
-    console.print(f"[dim]{brief.mode} · {len(brief.citations)} sources{timing}[/dim]")
+    count = len(brief.citations)
+    console.print(f"[dim]{brief.mode} · {count} source{'s' if count != 1 else ''}{timing}[/dim]")
 
 
 def ingest_summary(results: Iterable[IngestResult]) -> str:
