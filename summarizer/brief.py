@@ -148,7 +148,7 @@ def summarize_text(
     if not split:
         raise QueryError("There is no text to summarize.")
     article = Article(
-        id=0, url=url or "", title=title or "", text=cleaned, source="", author="",
+        id=0, url=url or "", title=title or url or "the text given", text=cleaned, source="", author="",
         published_at=None, ingested_at=datetime.now().astimezone(), content_hash="",
         word_count=len(cleaned.split()), scope=GLOBAL_SCOPE,
     )
