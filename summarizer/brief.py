@@ -103,10 +103,14 @@ def brief(
     wanted = articles if articles is not None else settings.brief_articles
     if wanted < 1:
         raise QueryError("A brief needs at least 1 article.")
-    hits = search(
-        store, topic, scope=scope, since=since, limit=wanted * HITS_PER_STORY, now=now,
-        settings=settings,
-    )
+    limit = wanted * HITS_PER_STORY
+    hits = search(store, topic, scope=scope, since=since, limit=limit, now=now, settings=settings)
+    if len(hits) < limit:  # too few articles carry every word: widen to any of them
+        found = {hit.article.id for hit in hits}
+        wider = search(
+            store, topic, scope=scope, since=since, limit=limit, now=now, settings=settings, any_term=True
+        )
+        hits += [hit for hit in wider if hit.article.id not in found][: limit - len(hits)]
     timings = {"search": _ms(started)}
     result = Brief(topic, summarizer.name, [], [], len(hits), store.count(scope), timings)
     if not hits:

@@ -76,15 +76,20 @@ def search(
     limit: int = 10,
     now: datetime | None = None,
     settings: Settings | None = None,
+    any_term: bool = False,
 ) -> list[SearchHit]:
     """Articles matching `query` that a reader in `scope` may see, best first.
 
     `since` keeps articles published (or ingested, when undated) at or after that time;
     `source` keeps one site or feed (matched against the source name or the URL's host).
-    Any text is a valid query (see summarizer.query); nothing to search for gives [].
+    `any_term` matches articles with any of the query's terms instead of all (bm25 still
+    ranks those with more of them first). Any text is a valid query (see summarizer.query);
+    nothing to search for gives [].
     """
     settings = settings or Settings()
     fts = parse_query(query)
+    if any_term:
+        fts = fts.any_term()
     if fts.empty or limit <= 0:
         return []
     now = now or datetime.now(UTC)

@@ -105,3 +105,17 @@ def test_summarize_one_text(settings):
     assert result.citations[0].url == "https://example.org/lavrov"
     assert result.citations[0].site == "example.org"
     assert result.to_dict()["sentences"][0]["text"] == result.sentences[0].text
+
+
+def test_a_topic_no_article_fully_matches_still_briefs_from_the_closest(store, settings):
+    texts = {
+        "https://a.example/rates": ("Central bank raises rates", "The central bank raised interest rates by half a point on Tuesday. Economists had expected the move after inflation rose again."),
+        "https://b.example/jobs": ("Unemployment falls", "Unemployment fell to its lowest level in a decade, official figures showed. Wages grew faster than inflation for the first time in two years."),
+        "https://c.example/cup": ("Cup final tonight", "The two clubs meet in the cup final tonight. Tickets sold out within hours of going on sale."),
+    }
+    for url, (title, text) in texts.items():
+        store.upsert(Document(url=url, title=title, text=text))
+    # No article has every word; the brief widens to any of them and cites the relevant ones.
+    result = brief(store, "inflation rates unemployment", settings=settings)
+    cited = {c.url for c in result.citations}
+    assert cited and cited <= {"https://a.example/rates", "https://b.example/jobs"}
