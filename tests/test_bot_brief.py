@@ -121,7 +121,7 @@ async def test_private_brief_is_ephemeral(live):
     assert message.ephemeral
 
 
-# Abstractive mode loads a transformer model; its own tests cover it (marked slow).
+# Abstractive mode needs a seq2seq model: tests/test_abstractive.py builds one and covers it.
 @pytest.mark.parametrize("mode", [m for m in MODES if m != "abstractive"])
 async def test_each_mode_is_named_in_the_footer(live, mode):
     double, _ = live
