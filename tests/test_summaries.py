@@ -59,6 +59,24 @@ def test_selecting_modes_skip_bylines_boilerplate_and_repeats(mode, plain):
     assert order == sorted(order)
 
 
+@pytest.mark.parametrize("mode", ["extractive", "semantic"])
+def test_selecting_modes_pass_over_a_picture_caption_in_the_lead(mode, plain):
+    text = (
+        "Middlesbrough beat Rotherham 2-0 on Saturday to keep their hopes of automatic promotion alive.\n"
+        "Tomlin opened the scoring after fifty minutes with a solo run from the halfway line.\n"
+        "Lee Tomlin (centre) celebrates with his team-mates after scoring against Rotherham.\n"
+        "Patrick Bamford doubled the lead for Middlesbrough with a header midway through the half.\n"
+        "The win moves Middlesbrough on to 78 points, fourth in the Championship table.\n"
+    )
+    picked = get_summarizer(mode, plain).summarize(
+        [Passage(0, "", tuple(split_sentences(text)))], Budget(sentences=3)
+    )
+    texts = [p.text for p in picked]
+    assert len(texts) == 3
+    assert texts[0].startswith("Middlesbrough beat Rotherham")
+    assert not any("(centre)" in t for t in texts)
+
+
 def test_lead_baseline_is_the_plain_first_sentences():
     sentences = split_sentences(ARTICLE)
     picked = LeadSummarizer().summarize([passage()], Budget(sentences=3))

@@ -48,6 +48,13 @@ _GLUED = re.compile(r"[a-z,] (?:The|A|An|He|She|It|They|His|Her|Their|But|This|T
 _TERMINAL = re.compile(r"[.!?][\"'”’)\]]*$")
 # A picture caption's label ("Evicted: Hayley Sandiford has been told ...").
 _CAPTION = re.compile(r"^[A-Z][\w'’-]*(?: [\w'’-]+)?: [A-Z][a-z]")
+# A picture's position marker: what a caption says and a story does not ("Lee Tomlin (centre)
+# scored ...", "Ramsey (pictured) looks to ...", "the volcano (above)").
+_PICTURE_MARK = re.compile(
+    r"\((?:(?:far |second |top |bottom )?(?:left|right|centre|center|middle)(?: to right)?"
+    r"|top|bottom|above|below|inset|not pictured|pictured\b[^()]{0,60}|file(?: photo| picture)?)\)",
+    re.IGNORECASE,
+)
 # A dateline or agency tag before the lead ("(CNN)", "LONDON, England (Reuters) --").
 _DATELINE = re.compile(
     r"^(?:[A-Z][\w.'’-]*(?:,? [A-Z][\w.'’-]*)*,? ?)?\((?=[^)]*[A-Z]{2})[\w. ]{2,25}\)\s*(?:--|—)?\s*"
@@ -82,7 +89,8 @@ def penalty(sentence: str) -> float:
     """How unlike a summary sentence `sentence` is: 0 for a plain statement, >= 1 for junk.
 
     Boilerplate, credits, bylines and datelines (few lower-case words), headings (no final
-    punctuation), fragments, questions, picture captions and overlong run-ons cost; the
+    punctuation), fragments, questions, picture captions (a label, or a position marker such
+    as "(left)" or "(pictured)") and overlong run-ons cost; the
     weights are deliberately coarse. Written for speed: this runs on every sentence.
     """
     tokens = sentence.split()
@@ -106,7 +114,9 @@ def penalty(sentence: str) -> float:
         cost += 0.2
     if _GLUED.search(sentence):
         cost += 0.15
-    if ":" in sentence and _CAPTION.match(sentence):
+    if (":" in sentence and _CAPTION.match(sentence)) or (
+        "(" in sentence and _PICTURE_MARK.search(sentence)
+    ):
         cost += 0.3
     if sentence[0] in "\"'“‘" and "said" not in sentence:
         cost += 0.05
