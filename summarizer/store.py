@@ -180,6 +180,10 @@ class Store:
         if self.path != ":memory:":
             self.db.enable_wal()
         self.db.execute("PRAGMA synchronous = NORMAL")
+        # A 64 MiB page cache and in-memory temp tables: FTS5 index merges during bulk
+        # ingestion touch many pages (measured ~10% faster ingestion at 30k articles).
+        self.db.execute("PRAGMA cache_size = -65536")
+        self.db.execute("PRAGMA temp_store = MEMORY")
         self.db.execute("PRAGMA foreign_keys = ON")
         self._migrate()
 
