@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 import time
 
+from importlib.metadata import entry_points
+
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
@@ -15,6 +17,7 @@ from .errors import BriefbotError
 from .models import GLOBAL_SCOPE, IngestResult, Outcome
 from .store import Store
 
+PLUGIN_GROUP = "briefbot.commands"
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
@@ -43,7 +46,22 @@ def _since(value: str | None):
 
 
 class BriefbotGroup(click.Group):
-    """Shows a BriefbotError as a one-line message and exit status 1, never a traceback."""
+    """Shows a BriefbotError as a one-line message and exit status 1, never a traceback.
+
+    Also offers the commands other installed packages register under the entry point group
+    `briefbot.commands` (the Discord adapter's `bot`): the engine never imports them itself.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        plugins = {entry.name for entry in entry_points(group=PLUGIN_GROUP)}
+        return sorted({*super().list_commands(ctx), *plugins})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        command = super().get_command(ctx, name)
+        if command is None:
+            for entry in entry_points(group=PLUGIN_GROUP, name=name):
+                return entry.load()
+        return command
 
     def invoke(self, ctx: click.Context):
         try:
@@ -250,15 +268,6 @@ def eval_command(ctx: Context, data: str, modes: str, baselines: str, sentences:
         limit=limit, progress=lambda line: err.print(line, markup=False),
     )
     out.print(format_report(report), markup=False)
-
-
-@main.command("bot")
-@pass_ctx
-def bot_command(ctx: Context) -> None:
-    """Run the Discord bot (DISCORD_TOKEN and the other settings from the environment/.env)."""
-    from bot.app import run  # imported here: the engine never imports discord at start
-
-    run(ctx.settings)
 
 
 @main.group()
