@@ -48,6 +48,7 @@ EXTENSIONS: tuple[str, ...] = ("bot.commands_brief", "bot.commands_sources", "bo
 DEFAULT_API_BASE = "https://discord.com/api/v10"
 DEFAULT_GATEWAY = "wss://gateway.discord.gg/"
 NO_MENTIONS = discord.AllowedMentions.none()
+FAILURE_TEXT = "Something went wrong on my side; please try again in a moment."
 LANES = {"command": 2, "background": 1, "quick": 1}  # thread pools and their workers
 
 
@@ -167,10 +168,19 @@ class BriefBot(commands.Bot):
     ) -> None:
         """Unexpected failures: log them and tell the user briefly, never a silent timeout."""
         if isinstance(error, app_commands.CheckFailure):
-            text = str(error) or "You can't use this command here."
-        else:
-            log.error("command %s failed", interaction.command and interaction.command.qualified_name, exc_info=error)
-            text = "Something went wrong on my side; please try again in a moment."
+            await self.tell(interaction, str(error) or "You can't use this command here.")
+            return
+        name = interaction.command.qualified_name if interaction.command else "?"
+        await self.report_failure(interaction, error, f"command /{name}")
+
+    async def report_failure(self, interaction: discord.Interaction, error: BaseException, what: str) -> None:
+        """An unexpected exception while handling `interaction` (a command, a button): logged
+        with its traceback (the token never appears in it), and a short apology to the user."""
+        log.error("%s failed", what, exc_info=error)
+        await self.tell(interaction, FAILURE_TEXT)
+
+    async def tell(self, interaction: discord.Interaction, text: str) -> None:
+        """An ephemeral message to the user, as a response or, once responded, a follow-up."""
         try:
             if interaction.response.is_done():
                 await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)

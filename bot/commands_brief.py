@@ -125,6 +125,10 @@ class BriefView(discord.ui.View):
         )
         return False
 
+    async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item) -> None:
+        """A click that failed unexpectedly: an apology, not silence (discord.py only logs)."""
+        await self.cog.bot.report_failure(interaction, error, f"button {getattr(item, 'custom_id', '?')}")
+
     async def on_timeout(self) -> None:
         """The token that edits the reply is about to expire: take the buttons away."""
         try:
@@ -252,7 +256,7 @@ class BriefCog(commands.Cog):
         try:
             since = parse_since(request.since, now) if request.since else None
         except (ValueError, BriefbotError) as error:
-            return None, f"I can't read `since`: {escape(str(error))}"
+            return None, escape(str(error))  # the engine's message names `since` and what it takes
         try:
             result = await self.bot.in_store(
                 run_brief,

@@ -147,7 +147,8 @@ async def test_articles_and_since_narrow_the_brief(live):
     assert (await week.wait_original(lambda m: m.content or m.embeds)).embeds
 
     bad = await double.slash("brief", {"topic": "wildfire", "since": "last tuesday"})
-    assert "since" in (await bad.wait_original(lambda m: m.content or m.embeds)).content
+    complaint = (await bad.wait_original(lambda m: m.content or m.embeds)).content
+    assert "since" in complaint and "24h" in complaint and complaint.count("can't read") <= 1
 
 
 async def test_no_match_says_what_was_searched_and_what_to_try(live, store):
@@ -242,3 +243,25 @@ async def test_brief_in_a_direct_message_reads_the_global_articles(live, store):
     assert "guildonly.example" not in message.text()
     in_guild = await double.slash("brief", {"topic": "harbour memo contractors"})
     assert "guildonly.example" in (await in_guild.wait_original(lambda m: m.embeds or m.content)).text()
+
+
+async def test_an_unexpected_failure_gets_an_apology_and_a_log_without_the_token(live, store, caplog):
+    double, _ = live
+    ix = await double.slash("brief", {"topic": "harbour"})
+    message = await ix.wait_original(lambda m: m.embeds)
+    with store.transaction():
+        store.db.execute("DROP TABLE articles_fts")  # searches now fail with a sqlite error
+
+    click = await double.click(message, "brief:longer", member=double.member())
+    (apology,) = await click.wait_followups(1, timeout=30)
+    assert apology.ephemeral and "Something went wrong" in apology.content
+    assert message.embeds  # the brief shown before stays
+
+    again = await double.slash("brief", {"topic": "harbour"})
+    answer = await again.wait_original(lambda m: m.content or m.embeds, timeout=30)
+    assert "Something went wrong" in answer.content and not answer.embeds
+
+    failures = [r for r in caplog.records if r.name == "bot.app" and r.exc_info]
+    assert {type(r.exc_info[1]).__name__ for r in failures} >= {"OperationalError", "CommandInvokeError"}
+    assert double.token not in caplog.text
+    _no_mentions_anywhere(double)
