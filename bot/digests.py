@@ -78,7 +78,7 @@ def digest_messages(digest: engine.Digest, local_date: date, *, preview: bool = 
     then one embed per story, batched within Discord's per-message limits."""
     subscription = digest.subscription
     about = f" about **{escape(subscription.topic)}**" if subscription.topic else ""
-    heading = f"**Daily digest{about}** · {local_date.strftime('%A %d %B %Y')}"
+    heading = f"**Daily digest**{about} · {local_date.strftime('%A %d %B %Y')}"  # bold never nested
     if preview:
         heading = f"Preview (nothing is posted) · {heading}"
     if digest.empty:

@@ -301,3 +301,16 @@ def test_a_long_digest_is_split_within_discords_limits():
         assert len(embed.title) <= 256 and len(embed.description) <= 4096
         assert "javascript:" not in (embed.url or "") and "file://" not in embed.description
         assert embed.url.startswith("https://")
+
+
+def test_a_topic_digest_heading_keeps_its_bold_text_apart():
+    from bot.digests import digest_messages
+    from summarizer.digest import Subscription
+
+    now = datetime(2026, 6, 1, 8, tzinfo=UTC)
+    subscription = Subscription(1, "1", "2", "harbour *works*", "08:00", "UTC", 5, "", now, None, None)
+    digest = Digest(subscription, now - timedelta(days=1), now, [])
+    heading = digest_messages(digest, date(2026, 6, 1))[0]["content"].split("\n")[0]
+    # '**Daily digest about **x****' nests bold, which Discord shows with stray asterisks
+    assert heading.startswith("**Daily digest** about **harbour \\*works\\***")
+    assert "****" not in heading
