@@ -23,7 +23,7 @@ from summarizer.errors import BriefbotError
 from summarizer.models import Brief
 from summarizer.search import describe_window, parse_since
 from summarizer.store import Store
-from summarizer.summaries import MODES
+from summarizer.summaries import MODES, ready_modes
 
 from .app import NO_MENTIONS, BriefBot, scope_of
 from .render import brief_embed, escape, truncate
@@ -100,7 +100,7 @@ class BriefView(discord.ui.View):
         self.cog, self.request, self.origin, self.deadline = cog, request, origin, deadline
         self._add("Longer", "brief:longer", request.sentences >= MAX_SENTENCES, self.request.longer)
         self._add("Shorter", "brief:shorter", request.sentences <= 1, self.request.shorter)
-        for mode in MODES:
+        for mode in ready_modes(cog.bot.settings):  # no button that can only fail
             if mode != request.mode:
                 self._add(mode.capitalize(), f"brief:mode:{mode}", False, lambda m=mode: replace(self.request, mode=m))
 

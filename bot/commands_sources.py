@@ -114,7 +114,7 @@ class SourcesCog(commands.GroupCog, group_name="sources", group_description="The
     @require_manage_guild("remove sources")
     async def remove(self, interaction: discord.Interaction, url: app_commands.Range[str, 1, URL_CHARS]) -> None:
         removed = await self.bot.in_store(Store.remove_source, url.strip(), scope_of(interaction), quick=True)
-        shown = escape(truncate(url.strip(), 300))
+        shown = truncate(url.strip(), 300).replace("`", "'")  # inside backticks: no escaping
         if removed:
             text = f"Stopped following <{safe_url(url) or shown}>; its stored articles stay."
         else:

@@ -76,6 +76,11 @@ def _registry() -> dict[str, type[Summarizer]]:
 MODES: tuple[str, ...] = ("extractive", "semantic", "abstractive", "lead")
 
 
+def ready_modes(settings: Settings) -> tuple[str, ...]:
+    """The modes that can run with these settings: abstractive needs SUMMARIZER_MODEL."""
+    return tuple(mode for mode in MODES if mode != "abstractive" or settings.summarizer_model)
+
+
 def get_summarizer(name: str | None, settings: Settings) -> Summarizer:
     """The summarizer for mode `name` (default: `settings.default_mode`).
 
