@@ -380,9 +380,13 @@ def compose_digest(
     history = _recently_posted(store, subscription.channel_id, until)
     ranked = []
     for story in group_stories([a for a, _ in scored] + history):
-        articles = story.articles
-        if any(a.id in posted for a in articles):
+        if any(a.id in posted for a in story.articles):
             continue  # told before in this channel (perhaps by another source)
+        # The story is told (and cited first) by its most relevant, then freshest, article.
+        story.articles.sort(
+            key=lambda a: (relevance.get(a.id, 0.0), a.published_at or a.ingested_at), reverse=True
+        )
+        articles = story.articles
         newest = max(a.published_at or a.ingested_at for a in articles)
         sites = {site_name(a.url) or a.source for a in articles}
         score = max(relevance.get(a.id, 0.0) for a in articles)

@@ -392,3 +392,18 @@ def test_cli_lists_and_previews_digests(settings):
     assert "record quarterly revenue" in shown.output
     missing = runner.invoke(main, ["--db", settings.database_path, "digest", "preview", "9"])
     assert missing.exit_code != 0 and "no digest subscription" in missing.output
+
+
+def test_a_story_is_told_by_its_freshest_report(store):
+    _sub(store, "08:00", "UTC", created=utc(2026, 5, 1))
+    day = utc(2026, 6, 1, 6)
+    # The fresh report arrived first; a copy published a day earlier was polled later.
+    fresh = _ingest(store, "Earthquake hits Valdoria", QUAKE, day,
+                    url="https://www.dailyplanet.example/quake", published=utc(2026, 6, 1, 5))
+    old = _ingest(store, "Valdoria quake: rescuers search rubble", QUAKE_2, day + timedelta(hours=1),
+                  url="https://herald.example.org/world/valdoria-quake", published=utc(2026, 5, 31, 7))
+    now = utc(2026, 6, 1, 8, 0, 20)
+    [(subscription, _)] = due_digests(store, now, GRACE)
+    [story] = compose_digest(store, subscription, now, Settings()).stories
+    assert story.citation.article_ids == [fresh, old]
+    assert story.citation.title == "Earthquake hits Valdoria"
