@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from urllib.parse import urljoin
 
 import feedparser
+import lxml.etree
+import lxml.html
 import trafilatura
 
 from .clean import clean_text, guess_title
@@ -94,6 +96,20 @@ def _content_html(entry: feedparser.FeedParserDict) -> str:
     contents = entry.get("content") or []
     best = max(contents, key=lambda c: len(c.get("value", "")), default=None)
     return best.get("value", "") if best else ""
+
+
+def advertised_feed(html: str, page_url: str) -> str | None:
+    """The first RSS/Atom feed a web page advertises (`<link rel="alternate" type=...>`),
+    as feed readers discover it; None when the page names none."""
+    try:
+        document = lxml.html.fromstring(html)
+    except (lxml.etree.ParserError, ValueError):
+        return None
+    for link in document.xpath("//link[@href]"):
+        rel = (link.get("rel") or "").lower().split()
+        if "alternate" in rel and (link.get("type") or "").lower().strip() in FEED_TYPES:
+            return urljoin(page_url, link.get("href").strip())
+    return None
 
 
 def parse_feed(content: bytes, url: str) -> Feed:

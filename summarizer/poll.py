@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from .config import Settings
 from .errors import BriefbotError, FeedError
-from .feeds import Feed, looks_like_feed, parse_feed
+from .feeds import Feed, advertised_feed, looks_like_feed, parse_feed
 from .fetch import fetch
 from .ingest import Report, ingest_feed
 from .models import GLOBAL_SCOPE, IngestResult, Outcome
@@ -128,10 +128,15 @@ def poll_due(
 def add_feed(store: Store, url: str, settings: Settings, scope: str = GLOBAL_SCOPE) -> tuple[dict, bool]:
     """Check that `url` is a readable feed, then register it for polling.
 
-    Returns (source row, created?). Raises FetchError or FeedError with a readable message.
-    Nothing is ingested here: the first poll stores the feed's recent items.
+    A web page that advertises its feed (`<link rel="alternate" type="application/rss+xml">`)
+    registers that feed. Returns (source row, created?). Raises FetchError or FeedError with a
+    readable message. Nothing is ingested here: the first poll stores the feed's recent items.
     """
     fetched = fetch(url, settings)
+    if "html" in fetched.content_type and not looks_like_feed(fetched.content, fetched.content_type):
+        discovered = advertised_feed(fetched.text, fetched.url)
+        if discovered:
+            fetched = fetch(discovered, settings)
     if not looks_like_feed(fetched.content, fetched.content_type):
         kind = "a web page" if "html" in fetched.content_type else (fetched.content_type or "not RSS or Atom")
         raise FeedError(f"not a feed: {url} is {kind}; give the address of its RSS or Atom feed")

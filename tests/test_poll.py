@@ -47,6 +47,17 @@ def test_add_feed_checks_the_url_is_a_feed(http_server, store, settings):
     assert [row["url"] for row in store.list_sources()] == [feed_url]
 
 
+def test_add_feed_finds_the_feed_a_page_advertises(http_server, store, settings):
+    feed_url = http_server.route("/news/rss.xml", rss_feed("Valley News", []), content_type="application/rss+xml")
+    page = article_page("Valley News home", ["Today's stories."]).replace(
+        "<head>", '<head><link rel="alternate" type="application/rss+xml" title="RSS" href="/news/rss.xml">', 1
+    )
+    assert "rss.xml" in page
+    home = http_server.route("/", page)
+    source, created = add_feed(store, home, settings)
+    assert created and source["url"] == feed_url and source["title"] == "Valley News"
+
+
 def test_first_poll_filters_old_items_caps_newest_and_then_gets_304(http_server, store, settings):
     settings = dataclasses.replace(settings, poll_max_items=3, poll_first_max_age="3d")
     ages = [("alpha", timedelta(hours=1)), ("bravo", timedelta(hours=5)), ("charlie", timedelta(days=1)),
