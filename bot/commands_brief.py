@@ -23,7 +23,7 @@ from summarizer.errors import BriefbotError
 from summarizer.models import Brief
 from summarizer.search import describe_window, parse_since
 from summarizer.store import Store
-from summarizer.summaries import MODES, ready_modes
+from summarizer.summaries import MODES, get_summarizer, ready_modes
 
 from .app import NO_MENTIONS, BriefBot, scope_of
 from .render import brief_embed, escape, truncate
@@ -203,6 +203,22 @@ class BriefCog(commands.Cog):
     def __init__(self, bot: BriefBot):
         self.bot = bot
         self.topics = TopicSuggestions(bot)
+        self._preparing: asyncio.Task | None = None
+
+    async def cog_load(self) -> None:
+        # The default mode's model loads in a thread at start, not in the first user's /brief.
+        self._preparing = asyncio.get_running_loop().create_task(self._prepare_default_mode())
+
+    async def cog_unload(self) -> None:
+        if self._preparing is not None:
+            self._preparing.cancel()
+
+    async def _prepare_default_mode(self) -> None:
+        try:
+            summarizer = get_summarizer(self.bot.settings.default_mode, self.bot.settings)
+            await asyncio.to_thread(summarizer.prepare)
+        except Exception as error:  # the mode's own error reaches users when they ask for it
+            log.warning("could not prepare the default mode %r: %s", self.bot.settings.default_mode, error)
 
     @app_commands.command(name="brief", description="A short summary of the stored news on a topic, with sources")
     @app_commands.describe(

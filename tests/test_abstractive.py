@@ -105,3 +105,11 @@ def test_clear_errors_without_a_model(tmp_path):
         get_summarizer("abstractive", Settings(summarizer_model=str(missing))).summarize(
             [Passage(0, "", ("Some text here.",))], Budget(2)
         )
+
+
+def test_prepare_loads_ahead_or_fails_clearly(model_dir, tmp_path):
+    get_summarizer("abstractive", Settings(summarizer_model=str(model_dir))).prepare()
+    with pytest.raises(ModelError, match="SUMMARIZER_MODEL is not set"):
+        get_summarizer("abstractive", Settings()).prepare()
+    with pytest.raises(ModelError):
+        get_summarizer("abstractive", Settings(summarizer_model=str(tmp_path / "missing"))).prepare()

@@ -9,7 +9,7 @@ import pytest
 from summarizer.config import Settings
 from summarizer.errors import QueryError
 from summarizer.sentences import split_sentences
-from summarizer.summaries import MODES, Budget, Passage, get_summarizer
+from summarizer.summaries import MODES, Budget, Passage, get_summarizer, ready_modes, semantic
 from summarizer.summaries.lead import LeadSummarizer
 
 ARTICLE = """By . Daily Mail Reporter .
@@ -139,3 +139,11 @@ async def test_semantic_runs_off_the_event_loop(plain):
     task.cancel()
     assert len(picked) == 2
     assert ticks > 0
+
+
+def test_modes_that_can_run_and_preparing_them():
+    assert "abstractive" not in ready_modes(Settings())
+    assert "abstractive" in ready_modes(Settings(summarizer_model="some/model"))
+    get_summarizer("semantic", Settings()).prepare()  # loads the embedding model once
+    assert semantic._MODEL is not None
+    get_summarizer("extractive", Settings()).prepare()  # nothing to load: a no-op

@@ -94,6 +94,10 @@ class AbstractiveSummarizer(Summarizer):
     def __init__(self, settings: Settings) -> None:
         self.model_name = settings.summarizer_model.strip()
 
+    def prepare(self) -> None:
+        """Load the model now; raises ModelError (as a summary would) when it cannot be."""
+        load_model(self.model_name)
+
     def generate(self, texts: list[str]) -> list[str]:
         """One summary per input text (beam search, batched)."""
         import torch

@@ -51,6 +51,10 @@ class Summarizer(ABC):
 
     name: str = ""
 
+    def prepare(self) -> None:
+        """Load what this mode needs (a model) ahead of the first summary; blocking, so call
+        it from a worker thread. Modes with nothing to load do nothing."""
+
     @abstractmethod
     def summarize(
         self, passages: Sequence[Passage], budget: Budget, topic: str = ""

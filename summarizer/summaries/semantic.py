@@ -56,7 +56,8 @@ def embedding_model():
 def embed(sentences: Sequence[str]) -> np.ndarray:
     """Unit-length embeddings of `sentences`, one row each."""
     vectors = embedding_model().encode(
-        list(sentences), batch_size=32, convert_to_numpy=True, normalize_embeddings=True
+        list(sentences), batch_size=32, convert_to_numpy=True, normalize_embeddings=True,
+        show_progress_bar=False,
     )
     return np.asarray(vectors, dtype=np.float64)
 
@@ -70,6 +71,10 @@ class SemanticSummarizer(Summarizer):
         self, settings: Settings | None = None, weights: scoring.Weights = WEIGHTS
     ) -> None:
         self.weights = weights
+
+    def prepare(self) -> None:
+        """Load the embedding model now (about seconds) rather than in the first summary."""
+        embedding_model()
 
     def summarize(
         self, passages: Sequence[Passage], budget: Budget, topic: str = ""
