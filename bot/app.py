@@ -50,6 +50,9 @@ DEFAULT_GATEWAY = "wss://gateway.discord.gg/"
 NO_MENTIONS = discord.AllowedMentions.none()
 FAILURE_TEXT = "Something went wrong on my side; please try again in a moment."
 LANES = {"command": 2, "background": 1, "quick": 1}  # thread pools and their workers
+# Names of the tasks discord.py answers slash commands and component clicks in.
+ANSWER_TASKS = ("CommandTree-invoker", "discord-ui-view-dispatch-")
+ANSWER_GRACE = 20.0  # seconds a shutdown waits for answers in progress
 
 
 def api_base(url: str) -> str:
@@ -156,9 +159,23 @@ class BriefBot(commands.Bot):
         await sync_commands(self)
 
     async def close(self) -> None:
+        await self._finish_answers()
         await super().close()
         for pool in self._pools.values():
             await asyncio.to_thread(pool.shutdown)
+
+    async def _finish_answers(self) -> None:
+        """On shutdown (a restart, a deploy), let commands and button clicks being answered
+        finish, up to ANSWER_GRACE seconds, so nobody is left with "thinking..." forever.
+        discord.py runs each in a task it names (tests/test_bot_startup.py pins the names)."""
+        current = asyncio.current_task()
+        answering = [
+            task for task in asyncio.all_tasks()
+            if task is not current and not task.done() and task.get_name().startswith(ANSWER_TASKS)
+        ]
+        if answering:
+            log.info("letting %d answer(s) finish before closing", len(answering))
+            await asyncio.wait(answering, timeout=ANSWER_GRACE)
 
     async def on_ready(self) -> None:
         log.info("connected as %s to %d guild(s)", self.user, len(self.guilds))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -266,3 +267,22 @@ async def test_an_unexpected_failure_gets_an_apology_and_a_log_without_the_token
     assert {type(r.exc_info[1]).__name__ for r in failures} >= {"OperationalError", "CommandInvokeError"}
     assert double.token not in caplog.text
     _no_mentions_anywhere(double)
+
+
+async def test_a_brief_being_answered_is_finished_before_shutdown(live, monkeypatch):
+    """A restart (SIGTERM -> close) while a /brief is being summarized still answers it. This
+    also pins the names discord.py gives its answering tasks (bot.app.ANSWER_TASKS)."""
+    double, bot = live
+    module = sys.modules["bot.commands_brief"]
+    summarize = module.run_brief
+
+    def slow_brief(*args, **kwargs):
+        time.sleep(1.5)  # a summary still running when the shutdown starts
+        return summarize(*args, **kwargs)
+
+    monkeypatch.setattr(module, "run_brief", slow_brief)
+    ix = await double.slash("brief", {"topic": "harbour"}, member=double.member())
+    assert (await ix.wait_response())["type"] == 5
+    await bot.close()
+    message = await ix.wait_original(lambda m: m.embeds, timeout=1.0)
+    assert message.embeds[0]["title"].startswith("Brief: harbour")
