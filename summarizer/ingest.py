@@ -224,18 +224,10 @@ def _stored_id(store: Store, url: str, scope: str) -> int | None:
     return row[0] if row else None
 
 
-def ingest_feed(
-    store: Store, feed: Feed, settings: Settings, scope: str = GLOBAL_SCOPE, on_result: Report | None = None
-) -> list[IngestResult]:
+def ingest_feed(store: Store, feed: Feed, settings: Settings, scope: str = GLOBAL_SCOPE) -> list[IngestResult]:
     """Store a parsed feed's entries (the poller calls this with the entries it selected)."""
     results: list[IngestResult] = []
-
-    def report(result: IngestResult) -> None:
-        results.append(result)
-        if on_result:
-            on_result(result)
-
-    _ingest_feed(store, feed, settings, scope, report)
+    _ingest_feed(store, feed, settings, scope, results.append)
     return results
 
 

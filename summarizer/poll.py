@@ -10,7 +10,7 @@ from .config import Settings
 from .errors import BriefbotError, FeedError
 from .feeds import Feed, advertised_feed, looks_like_feed, parse_feed
 from .fetch import fetch
-from .ingest import Report, ingest_feed
+from .ingest import ingest_feed
 from .models import GLOBAL_SCOPE, IngestResult, Outcome
 from .store import Store, utc_iso
 
@@ -76,9 +76,7 @@ def select_entries(feed: Feed, settings: Settings, first_poll: bool, now: dateti
     return Feed(url=feed.url, title=feed.title, entries=entries[: settings.poll_max_items], warning=feed.warning)
 
 
-def poll_source(
-    store: Store, source: dict, settings: Settings, now: datetime, on_result: Report | None = None
-) -> PollReport:
+def poll_source(store: Store, source: dict, settings: Settings, now: datetime) -> PollReport:
     """Poll one feed (a row of the `sources` table) and record the result on the row."""
     report = PollReport(
         source_id=source["id"], url=source["url"], scope=source["scope"] or GLOBAL_SCOPE,
@@ -96,7 +94,7 @@ def poll_source(
             report.title = source["title"] or feed.title
             first_poll = source["last_ok"] is None
             selected = select_entries(feed, settings, first_poll, now)
-            report.results = ingest_feed(store, selected, settings, report.scope, on_result)
+            report.results = ingest_feed(store, selected, settings, report.scope)
             changes.update(title=report.title, etag=fetched.etag, last_modified=fetched.last_modified)
     except BriefbotError as exc:
         report.error = str(exc)
@@ -117,12 +115,10 @@ def poll_source(
     return report
 
 
-def poll_due(
-    store: Store, settings: Settings, now: datetime | None = None, on_result: Report | None = None
-) -> list[PollReport]:
+def poll_due(store: Store, settings: Settings, now: datetime | None = None) -> list[PollReport]:
     """Poll every feed whose next poll time has come; one report per feed."""
     now = now or datetime.now(UTC)
-    return [poll_source(store, source, settings, now, on_result) for source in store.due_sources(now)]
+    return [poll_source(store, source, settings, now) for source in store.due_sources(now)]
 
 
 def add_feed(store: Store, url: str, settings: Settings, scope: str = GLOBAL_SCOPE) -> tuple[dict, bool]:
