@@ -17,11 +17,6 @@ class NeedsManageServer(app_commands.CheckFailure):
     """The member lacks Manage Server; the message says so plainly."""
 
 
-def has_manage_guild(interaction: discord.Interaction) -> bool:
-    """True when the member may manage this server (and the command is used in a server)."""
-    return interaction.guild_id is not None and interaction.permissions.manage_guild
-
-
 def require_manage_guild(action: str):
     """A check for app commands: only members with Manage Server may `action`."""
 
