@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from summarizer.config import Settings
@@ -122,23 +120,6 @@ def test_nothing_to_summarize_gives_nothing(plain):
     assert get_summarizer("extractive", plain).summarize([Passage(0, "", ())], Budget(3)) == []
     with pytest.raises(QueryError):
         Budget(sentences=0)
-
-
-async def test_semantic_runs_off_the_event_loop(plain):
-    summarizer = get_summarizer("semantic", plain)
-    ticks = 0
-
-    async def ticker():
-        nonlocal ticks
-        while True:
-            await asyncio.sleep(0.001)
-            ticks += 1
-
-    task = asyncio.create_task(ticker())
-    picked = await summarizer.summarize_async([passage()], Budget(sentences=2))
-    task.cancel()
-    assert len(picked) == 2
-    assert ticks > 0
 
 
 def test_modes_that_can_run_and_preparing_them():

