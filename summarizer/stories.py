@@ -3,7 +3,6 @@
 Two articles are the same story when the word shingles of one are mostly found in the
 other (containment of 5-word shingles, which survives an outlet trimming or adding a
 paragraph). Hand-written: a few dozen articles at a time need no MinHash index.
-Sentence-level repeats ("the same fact told by five outlets") use `same_sentence`.
 """
 
 from __future__ import annotations
@@ -13,11 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from summarizer.models import Article
-from summarizer.summaries.scoring import content_terms, overlap
 
 SHINGLE = 5
 SAME_STORY_AT = 0.5  # share of the shorter article's shingles found in the other
-SAME_SENTENCE_AT = 0.6  # share of the shorter sentence's content words found in the other
 _WORD = re.compile(r"\w+")
 
 
@@ -71,8 +68,3 @@ def group_stories(articles: Sequence[Article], threshold: float = SAME_STORY_AT)
             stories.append(Story([article]))
             signatures.append([signature])
     return stories
-
-
-def same_sentence(a: str, b: str, threshold: float = SAME_SENTENCE_AT) -> bool:
-    """Whether two sentences tell the same thing (most content words shared)."""
-    return overlap(set(content_terms(a)), set(content_terms(b))) >= threshold

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from summarizer.models import Article
-from summarizer.stories import group_stories, same_sentence
+from summarizer.stories import group_stories
 
 WIRE = (
     "Rescue teams pulled three climbers from a crevasse on Mont Blanc on Tuesday after a "
@@ -40,14 +40,3 @@ def test_different_stories_on_the_same_subject_stay_apart():
     )
     stories = group_stories([article(1, "u1", "Rescue", WIRE), article(2, "u2", "Avalanche", other)])
     assert len(stories) == 2
-
-
-def test_same_sentence_tells_repeats_from_different_facts():
-    assert same_sentence(
-        "The climbers were taken to hospital in Chamonix with hypothermia.",
-        "The three climbers were taken to a hospital in Chamonix suffering from hypothermia.",
-    )
-    assert not same_sentence(
-        "The climbers were taken to hospital in Chamonix with hypothermia.",
-        "A helicopter could not reach them until the wind dropped.",
-    )
