@@ -122,8 +122,6 @@ def embed_pages(
     *,
     title: str,
     footer: str | None = None,
-    url: str | None = None,
-    colour: discord.Colour = BRIEF_COLOR,
 ) -> list[discord.Embed]:
     """Embeds holding `lines` in their descriptions (each <= 4,096 characters); the title on the
     first (later ones say 'continued'), the footer on the last."""
@@ -131,10 +129,7 @@ def embed_pages(
     embeds = []
     for index, page in enumerate(pages):
         name = title if index == 0 else f"{title} (continued)"
-        embed = discord.Embed(title=truncate(name, TITLE_LIMIT), description=page or None, colour=colour)
-        if index == 0 and safe_url(url):
-            embed.url = safe_url(url)
-        embeds.append(embed)
+        embeds.append(discord.Embed(title=truncate(name, TITLE_LIMIT), description=page or None, colour=BRIEF_COLOR))
     if footer:
         embeds[-1].set_footer(text=truncate(footer, FOOTER_LIMIT))
     return embeds
