@@ -63,7 +63,6 @@ EPHEMERAL = 1 << 6
 LOADING = 1 << 7
 
 MANAGE_GUILD = 1 << 5
-ADMINISTRATOR = 1 << 3
 # What an ordinary member may do: view channels, send messages, embed links, use commands.
 MEMBER_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 31)
 
