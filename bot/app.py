@@ -79,6 +79,7 @@ def scope_of(interaction: discord.Interaction) -> str:
 
 
 def utc_now() -> datetime:
+    """The current time, timezone-aware UTC (the bot's default clock)."""
     return datetime.now(UTC)
 
 

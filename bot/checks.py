@@ -9,15 +9,20 @@ message.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import discord
 from discord import app_commands
+
+T = TypeVar("T")
 
 
 class NeedsManageServer(app_commands.CheckFailure):
     """The member lacks Manage Server; the message says so plainly."""
 
 
-def require_manage_guild(action: str):
+def require_manage_guild(action: str) -> Callable[[T], T]:
     """A check for app commands: only members with Manage Server may `action`."""
 
     def predicate(interaction: discord.Interaction) -> bool:

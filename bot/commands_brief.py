@@ -55,9 +55,11 @@ class BriefRequest:
     user_id: int
 
     def longer(self) -> BriefRequest:
+        """The same request with a few more sentences (up to MAX_SENTENCES)."""
         return replace(self, sentences=min(MAX_SENTENCES, self.sentences + SENTENCE_STEP))
 
     def shorter(self) -> BriefRequest:
+        """The same request with a few fewer sentences (at least one)."""
         return replace(self, sentences=max(1, self.sentences - SENTENCE_STEP))
 
 

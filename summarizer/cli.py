@@ -31,6 +31,7 @@ class Context:
 
     @property
     def store(self) -> Store:
+        """The store at DATABASE_PATH, opened on first use."""
         if self._store is None:
             self._store = Store(self.settings.database_path)
         return self._store

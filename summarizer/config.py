@@ -82,22 +82,27 @@ class Settings:
 
     @property
     def poll_interval_delta(self) -> timedelta:
+        """POLL_INTERVAL as a timedelta."""
         return parse_duration(self.poll_interval)
 
     @property
     def poll_first_max_age_delta(self) -> timedelta:
+        """POLL_FIRST_MAX_AGE as a timedelta."""
         return parse_duration(self.poll_first_max_age)
 
     @property
     def poll_max_backoff_delta(self) -> timedelta:
+        """POLL_MAX_BACKOFF as a timedelta."""
         return parse_duration(self.poll_max_backoff)
 
     @property
     def digest_grace_delta(self) -> timedelta:
+        """DIGEST_GRACE as a timedelta."""
         return parse_duration(self.digest_grace)
 
     @property
     def digest_check_interval_delta(self) -> timedelta:
+        """DIGEST_CHECK_INTERVAL as a timedelta."""
         return parse_duration(self.digest_check_interval)
 
 

@@ -191,6 +191,7 @@ class Store:
 
     @property
     def schema_version(self) -> int:
+        """How many migrations this database has had (0 for a new file)."""
         if not self.db["meta"].exists():
             return 0
         row = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
@@ -228,6 +229,7 @@ class Store:
         conn.commit()
 
     def close(self) -> None:
+        """Close the SQLite connection."""
         self.db.close()
 
     # -- articles -----------------------------------------------------------------
@@ -350,6 +352,7 @@ class Store:
         return self.get_source(url, scope), True
 
     def get_source(self, url: str, scope: str = GLOBAL_SCOPE) -> dict | None:
+        """The `sources` row of feed `url` (canonicalised) in `scope`, or None."""
         rows = list(
             self.db.query(
                 "SELECT * FROM sources WHERE url = ? AND scope = ?", [canonical_url(url), scope]

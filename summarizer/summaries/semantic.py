@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -18,7 +19,10 @@ from summarizer.errors import ModelError
 from summarizer.summaries import scoring
 from summarizer.summaries.base import Budget, Passage, Picked, Summarizer
 
-_MODEL = None
+if TYPE_CHECKING:  # imported lazily at run time: loading it takes seconds
+    from sentence_transformers import SentenceTransformer
+
+_MODEL: SentenceTransformer | None = None
 _MODEL_LOCK = threading.Lock()
 # Two sentences this close in meaning tell the same fact (paraphrase level for MiniLM).
 PARAPHRASE_AT = 0.9
@@ -26,7 +30,7 @@ PARAPHRASE_AT = 0.9
 WEIGHTS = scoring.Weights(centrality=0.6)
 
 
-def embedding_model():
+def embedding_model() -> SentenceTransformer:
     """The sentence-transformers model, loaded on first call and shared afterwards."""
     global _MODEL
     if _MODEL is None:
