@@ -10,8 +10,10 @@ from __future__ import annotations
 import email.utils
 import json
 import logging
+import multiprocessing
 import re
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -334,6 +336,30 @@ def _record_document(record: object, label: str, base_url: str, source: str, sco
     )
 
 
+def _record_documents(
+    batch: list[tuple[str, object]], base_url: str, source: str, scope: str
+) -> list[Document | BriefbotError]:
+    """Clean one batch of records: a Document, or the error that makes a record fail."""
+    documents: list[Document | BriefbotError] = []
+    for label, record in batch:
+        try:
+            documents.append(_record_document(record, label, base_url, source, scope))
+        except BriefbotError as exc:
+            documents.append(exc)
+    return documents
+
+
+def _batches(records: Iterator[tuple[str, object]]) -> Iterator[list[tuple[str, object]]]:
+    batch: list[tuple[str, object]] = []
+    for pair in records:
+        batch.append(pair)
+        if len(batch) >= BATCH_SIZE:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 def _ingest_records(
     store: Store,
     records: Iterator[tuple[str, object]],
@@ -343,32 +369,43 @@ def _ingest_records(
     scope: str,
     report: Report,
 ) -> None:
-    """Store records in transactions of BATCH_SIZE; each bad record fails alone."""
-    pending: list[IngestResult] = []
-    batch: list[tuple[str, object]] = []
+    """Store records in transactions of BATCH_SIZE; each bad record fails alone.
 
-    def flush() -> None:
+    From the second batch on, a worker process cleans the next batch while this one writes
+    the previous one to SQLite: cleaning and FTS indexing each take about half the time, so
+    a large .jsonl file ingests up to twice as fast on two cores.
+    """
+
+    def store_batch(batch: list[tuple[str, object]], documents: list[Document | BriefbotError]) -> None:
+        results = []
         with store.transaction():
-            for label, record in batch:
+            for (label, _), doc in zip(batch, documents):
                 name = f"{item} {label}"
-                try:
-                    doc = _record_document(record, label, base_url, source, scope)
-                except BriefbotError as exc:
-                    pending.append(_failed(name, str(exc)))
+                if isinstance(doc, BriefbotError):
+                    results.append(_failed(name, str(doc)))
                     continue
                 try:
-                    pending.append(ingest_document(store, doc, name))
+                    results.append(ingest_document(store, doc, name))
                 except Exception as exc:  # one record the store rejects must not lose the batch
                     log.exception("storing %s failed", name)
-                    pending.append(_failed(name, f"could not store it: {exc}"))
-        for result in pending:
+                    results.append(_failed(name, f"could not store it: {exc}"))
+        for result in results:
             report(result)
-        pending.clear()
-        batch.clear()
 
-    for pair in records:
-        batch.append(pair)
-        if len(batch) >= BATCH_SIZE:
-            flush()
-    if batch:
-        flush()
+    batches = _batches(records)
+    first = next(batches, None)
+    if first is None:
+        return
+    following = next(batches, None)
+    if following is None:  # one batch: no worker process is worth starting
+        store_batch(first, _record_documents(first, base_url, source, scope))
+        return
+    # "spawn": never fork a process that may hold threads (the bot's worker pools).
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        cleaning = (following, pool.submit(_record_documents, following, base_url, source, scope))
+        store_batch(first, _record_documents(first, base_url, source, scope))
+        for batch in batches:
+            ready = cleaning
+            cleaning = (batch, pool.submit(_record_documents, batch, base_url, source, scope))
+            store_batch(ready[0], ready[1].result())
+        store_batch(cleaning[0], cleaning[1].result())

@@ -293,3 +293,29 @@ def test_private_address_is_a_per_item_failure_by_default(http_server, store, se
     assert outcomes(results) == ["failed", "failed", "added"]
     assert all(r.reason.startswith("refused: ") for r in results[:2])
     assert http_server.requests_to("/p") == []
+
+
+def test_a_large_jsonl_file_is_stored_whole_and_in_order(store, settings, tmp_path):
+    """More records than one batch: later batches are cleaned by a worker process."""
+    lines = []
+    for n in range(1, 1101):
+        if n in (3, 777):
+            lines.append(json.dumps({"id": n, "title": "No body"}))  # fails alone
+        else:
+            lines.append(json.dumps({
+                "id": n, "title": f"Report number {n}",
+                "text": f"Council meeting {n} approved budget line {n * 7} for the harbour works. "
+                        f"Officials said item {n} would be reviewed in the spring.",
+            }))
+    lines.insert(600, "{not json")
+    path = tmp_path / "many.jsonl"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    results = ingest(store, [str(path)], settings)
+    assert len(results) == 1101
+    failed = [r for r in results if r.outcome is Outcome.FAILED]
+    assert len(failed) == 3 and "no text" in failed[0].reason
+    added = [r for r in results if r.outcome is Outcome.ADDED]
+    assert [r.title for r in added][:3] == ["Report number 1", "Report number 2", "Report number 4"]
+    assert added[-1].title == "Report number 1100"
+    assert store.count() == 1098
+    assert ingest(store, [str(path)], settings)[5].outcome is Outcome.DUPLICATE
