@@ -2,7 +2,8 @@
 
 A batch never stops on a bad item: each failure becomes an IngestResult with the reason,
 and everything else is stored. Records of one file are written in grouped transactions
-(BATCH_SIZE per commit), which is what makes bulk .jsonl ingestion fast.
+(BATCH_SIZE per commit) while a worker process cleans the next batch, which is what makes
+bulk .jsonl ingestion fast.
 """
 
 from __future__ import annotations
