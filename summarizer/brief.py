@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from datetime import datetime
-from pathlib import Path
 
 from summarizer.clean import clean_text
 from summarizer.config import Settings
@@ -22,7 +21,6 @@ from summarizer.sentences import split_sentences
 from summarizer.stories import Story, group_stories
 from summarizer.store import Store
 from summarizer.summaries import Budget, Passage, Picked, get_summarizer
-from summarizer.urls import site_name
 
 # A match scoring under this share of the best match is too weak to brief from.
 RELATIVE_FLOOR = 0.3
@@ -32,12 +30,6 @@ HITS_PER_STORY = 3
 
 def _ms(start: float) -> float:
     return round((time.perf_counter() - start) * 1000, 1)
-
-
-def _site(article: Article) -> str:
-    if article.link:
-        return site_name(article.link)
-    return article.source or Path(article.url).name or article.url
 
 
 def _budget(settings: Settings, sentences: int | None, max_chars: int | None) -> Budget:
@@ -58,21 +50,7 @@ def cite(picked: Sequence[Picked], stories: Sequence[Story]) -> tuple[list[Brief
         for key in item.keys:
             numbers.setdefault(key, len(numbers) + 1)
         sentences.append(BriefSentence(item.text, sorted({numbers[k] for k in item.keys})))
-    citations = []
-    for key, number in numbers.items():
-        lead, *others = stories[key].articles
-        citations.append(
-            Citation(
-                number=number,
-                title=lead.title,
-                url=lead.link,
-                site=_site(lead),
-                published_at=lead.published_at,
-                article_ids=[a.id for a in stories[key].articles],
-                also=[(_site(a), a.link) for a in others],
-            )
-        )
-    return sentences, citations
+    return sentences, [stories[key].citation(number) for key, number in numbers.items()]
 
 
 def brief(

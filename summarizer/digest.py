@@ -36,9 +36,8 @@ from .models import Article, Citation
 from .search import search
 from .sentences import split_sentences
 from .store import Store, parse_utc, utc_iso
-from .stories import group_stories
+from .stories import group_stories, site_of
 from .summaries import Budget, Passage, get_summarizer
-from .urls import site_name
 
 MAX_STORIES_LIMIT = 10  # a digest beyond ten stories stops being a digest
 FIRST_DIGEST_WINDOW = timedelta(hours=24)  # a first digest covers the last day
@@ -388,23 +387,14 @@ def compose_digest(
         )
         articles = story.articles
         newest = max(a.published_at or a.ingested_at for a in articles)
-        sites = {site_name(a.url) or a.source for a in articles}
+        sites = {site_of(a) for a in articles}
         score = max(relevance.get(a.id, 0.0) for a in articles)
         ranked.append(((score, len(sites), newest), story))
     ranked.sort(key=lambda pair: pair[0], reverse=True)
     stories = []
     for number, (key, story) in enumerate(ranked[: subscription.max_stories], start=1):
-        lead, *others = story.articles
-        citation = Citation(
-            number=number,
-            title=lead.title,
-            url=lead.link,
-            site=site_name(lead.url) or lead.source,
-            published_at=lead.published_at,
-            article_ids=[a.id for a in story.articles],
-            also=[(site_name(a.url) or a.source, a.link) for a in others],
-        )
-        stories.append(DigestStory(citation, _summary(lead, subscription.topic, settings), key[0]))
+        summary = _summary(story.lead, subscription.topic, settings)
+        stories.append(DigestStory(story.citation(number), summary, key[0]))
     return Digest(subscription, since, until, stories, matched=len(scored))
 
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from summarizer.models import Article
+from summarizer.models import Article, Citation
+from summarizer.urls import site_name
 
 SHINGLE = 5
 SAME_STORY_AT = 0.5  # share of the shorter article's shingles found in the other
@@ -31,6 +33,26 @@ class Story:
     @property
     def article_ids(self) -> list[int]:
         return [a.id for a in self.articles]
+
+    def citation(self, number: int) -> Citation:
+        """The story as source [number]: its lead article, then every other outlet."""
+        lead, *others = self.articles
+        return Citation(
+            number=number,
+            title=lead.title,
+            url=lead.link,
+            site=site_of(lead),
+            published_at=lead.published_at,
+            article_ids=self.article_ids,
+            also=[(site_of(a), a.link) for a in others],
+        )
+
+
+def site_of(article: Article) -> str:
+    """A short name of where an article comes from: its web host, else its source or file."""
+    if article.link:
+        return site_name(article.link)
+    return article.source or Path(article.url).name or article.url
 
 
 def shingles(text: str, size: int = SHINGLE) -> set[tuple[str, ...]]:
