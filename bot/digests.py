@@ -66,11 +66,8 @@ def _story_embed(story: engine.DigestStory) -> discord.Embed:
         line += " · also: " + ", ".join(link(site or "link", url)
                                          for site, url in citation.also[:ALSO_SOURCES])
     lines.append(line)
-    embed = discord.Embed(title=title, description=truncate("\n".join(lines), DESCRIPTION_LIMIT),
-                          colour=BRIEF_COLOR)
-    if safe_url(citation.url):
-        embed.url = safe_url(citation.url)
-    return embed
+    return discord.Embed(title=title, description=truncate("\n".join(lines), DESCRIPTION_LIMIT),
+                         colour=BRIEF_COLOR, url=safe_url(citation.url))
 
 
 def digest_messages(digest: engine.Digest, local_date: date, *, preview: bool = False) -> list[dict]:
@@ -92,16 +89,13 @@ def digest_messages(digest: engine.Digest, local_date: date, *, preview: bool = 
     return messages
 
 
-def _when(moment: datetime) -> str:
-    """A Discord timestamp: every reader sees it in their own time zone."""
-    return f"<t:{int(moment.timestamp())}:f> (<t:{int(moment.timestamp())}:R>)"
-
-
 def _describe(subscription: engine.Subscription, now: datetime) -> str:
     topic = f"about **{escape(subscription.topic)}**" if subscription.topic else "of all new stories"
+    upcoming = engine.next_run(subscription, now)
     return (
         f"<#{subscription.channel_id}>: up to {subscription.max_stories} stories {topic}, daily "
-        f"at {subscription.time_of_day} {subscription.timezone}; next {_when(engine.next_run(subscription, now))}"
+        f"at {subscription.time_of_day} {subscription.timezone}; "
+        f"next {timestamp(upcoming, 'f')} ({timestamp(upcoming, 'R')})"
     )
 
 
@@ -173,7 +167,7 @@ class DigestCommands(app_commands.Group):
         if not found:
             text = "No channel in this server has a daily digest. Start one with `/digest subscribe`."
         else:
-            text = "\n".join(f"• {_describe(s, now)}" for s in found)[:2000]
+            text = truncate("\n".join(f"• {_describe(s, now)}" for s in found), CONTENT_LIMIT)
         await interaction.response.send_message(text, ephemeral=True,
                                                 allowed_mentions=NO_MENTIONS)
 
