@@ -24,11 +24,18 @@ log = logging.getLogger(__name__)
 URL_CHARS = 2000
 
 
-def _check_url(url: str) -> str | None:
-    """A readable complaint when `url` is not an http(s) address, else None."""
+async def _accept_url(interaction: discord.Interaction, url: str) -> bool:
+    """Defer (fetching takes a moment) when `url` is an http(s) address; else refuse it with
+    a readable message and return False."""
     if safe_url(url) is None:
-        return f"`{escape(truncate(url, 200))}` is not a web address: give a link starting with https://"
-    return None
+        await interaction.response.send_message(
+            f"`{escape(truncate(url, 200))}` is not a web address: give a link starting with https://",
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
+        return False
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    return True
 
 
 def source_line(source: dict) -> str:
@@ -69,11 +76,8 @@ class SourcesCog(commands.GroupCog, group_name="sources", group_description="The
     @app_commands.describe(url="The feed's address (https://...)")
     @require_manage_guild("add sources")
     async def add(self, interaction: discord.Interaction, url: app_commands.Range[str, 1, URL_CHARS]) -> None:
-        problem = _check_url(url)
-        if problem:
-            await interaction.response.send_message(problem, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        if not await _accept_url(interaction, url):
             return
-        await interaction.response.defer(ephemeral=True, thinking=True)
         try:
             source, created = await self.bot.in_store(add_feed, url.strip(), self.bot.settings, scope_of(interaction))
         except BriefbotError as error:
@@ -136,11 +140,8 @@ class SourcesCog(commands.GroupCog, group_name="sources", group_description="The
     @app_commands.describe(url="The page's address (https://...)")
     @require_manage_guild("add pages")
     async def ingest_(self, interaction: discord.Interaction, url: app_commands.Range[str, 1, URL_CHARS]) -> None:
-        problem = _check_url(url)
-        if problem:
-            await interaction.response.send_message(problem, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        if not await _accept_url(interaction, url):
             return
-        await interaction.response.defer(ephemeral=True, thinking=True)
         results = await self.bot.in_store(ingest, [url.strip()], self.bot.settings, scope=scope_of(interaction))
         lines = [ingest_line(r) for r in results] or ["Nothing could be read at that address."]
         text = truncate("\n".join(lines), CONTENT_LIMIT)
