@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import calendar
 import hashlib
-from html import unescape
 import re
+from html import unescape
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urljoin
@@ -87,9 +87,11 @@ def _entry_url(entry: feedparser.FeedParserDict, feed_url: str) -> str:
             link = guid
     if link:
         return canonical_url(urljoin(feed_url, link))
-    # No link at all: a stable identifier inside the feed, from the guid or the title.
+    # No link at all: a stable identifier from the feed and the guid or title. Not a
+    # "feed#fragment" URL: canonical URLs drop fragments, so every such entry would collide.
     key = entry.get("id") or entry.get("title") or repr(sorted(entry.keys()))
-    return f"{feed_url}#{hashlib.sha1(key.encode('utf-8')).hexdigest()[:16]}"
+    digest = hashlib.sha1(f"{feed_url}\n{key}".encode("utf-8")).hexdigest()[:20]
+    return f"urn:briefbot:entry:{digest}"
 
 
 def _content_html(entry: feedparser.FeedParserDict) -> str:

@@ -319,3 +319,21 @@ def test_a_large_jsonl_file_is_stored_whole_and_in_order(store, settings, tmp_pa
     assert added[-1].title == "Report number 1100"
     assert store.count() == 1098
     assert ingest(store, [str(path)], settings)[5].outcome is Outcome.DUPLICATE
+
+
+def test_feed_entries_without_links_stay_separate_articles(http_server, store, settings):
+    entries = "".join(
+        f"<item><title>Bulletin {n}</title><guid isPermaLink=\"false\">bulletin-{n}</guid>"
+        f"<content:encoded><![CDATA[{html(f'bulletin {n} topic')}]]></content:encoded></item>"
+        for n in (1, 2)
+    )
+    feed = (
+        '<?xml version="1.0"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">'
+        f"<channel><title>Bulletins</title><link>http://example.org/</link>{entries}</channel></rss>"
+    )
+    url = http_server.route("/bulletins.xml", feed, content_type="application/rss+xml")
+    results = ingest(store, [url], settings)
+    assert outcomes(results) == ["added", "added"]
+    assert store.count() == 2
+    assert all(store.get(r.article_id).link is None for r in results)  # no link to show
+    assert outcomes(ingest(store, [url], settings)) == ["duplicate", "duplicate"]
