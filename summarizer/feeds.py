@@ -22,7 +22,7 @@ from .config import Settings
 from .errors import BriefbotError, ExtractionError, FeedError
 from .extract import extract_html
 from .fetch import FEED_TYPES, fetch
-from .models import GLOBAL_SCOPE, Document
+from .models import Document
 from .urls import canonical_url, site_name
 
 # A feed's own text counts as the full article from this many words; shorter is a teaser.
@@ -167,20 +167,13 @@ def has_full_text(own_text: str) -> bool:
 
 
 def entry_document(
-    entry: FeedEntry,
-    feed: Feed,
-    settings: Settings,
-    scope: str = GLOBAL_SCOPE,
-    own_text: str | None = None,
+    entry: FeedEntry, feed: Feed, settings: Settings, scope: str, own_text: str
 ) -> Document:
-    """The entry as a Document: the feed's full text when it carries one, else its web page.
-
-    `own_text` is `entry_own_text(entry)` when the caller already computed it.
+    """The entry as a Document: the feed's full text when it carries one (`own_text`, from
+    `entry_own_text`), else its web page.
 
     Raises a BriefbotError (FetchError, ExtractionError...) when neither gives article text.
     """
-    if own_text is None:
-        own_text = entry_own_text(entry)
     if not has_full_text(own_text) and entry.url.startswith(("http://", "https://")):
         try:
             page = fetch(entry.url, settings)

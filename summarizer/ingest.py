@@ -245,7 +245,7 @@ def _ingest_feed(store: Store, feed: Feed, settings: Settings, scope: str, repor
                 # Already stored from its page: polling must not re-download every page.
                 report(IngestResult(entry.url, Outcome.DUPLICATE, known, entry.title))
                 continue
-            doc = entry_document(entry, feed, settings, scope, own_text=own_text)
+            doc = entry_document(entry, feed, settings, scope, own_text)
         except BriefbotError as exc:
             report(_failed(entry.url, str(exc)))
             continue
