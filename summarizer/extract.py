@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 import trafilatura
 
 from summarizer.clean import clean_text, guess_title
 from summarizer.errors import ExtractionError
 from summarizer.models import Document
+from summarizer.store import parse_utc
 from summarizer.urls import site_name
 
 # Fewer words than this after cleaning is not an article (a menu, a cookie wall, an error page).
@@ -30,15 +31,10 @@ def _looks_binary(html: str) -> bool:
 
 def _utc(value: str | None) -> datetime | None:
     """trafilatura's date string as an aware UTC datetime (a date without offset counts as UTC)."""
-    if not value:
-        return None
     try:
-        parsed = datetime.fromisoformat(value)
+        return parse_utc(value)
     except ValueError:
         return None
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
 
 
 def _extract(html: str, url: str | None, **options: bool):

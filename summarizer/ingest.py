@@ -28,7 +28,7 @@ from .extract import extract_html
 from .feeds import Feed, entry_document, entry_own_text, has_full_text, looks_like_feed, parse_feed
 from .fetch import decode_bytes, fetch, looks_binary
 from .models import GLOBAL_SCOPE, Document, IngestResult, Outcome
-from .store import Store
+from .store import Store, parse_utc
 from .urls import canonical_url
 
 log = logging.getLogger(__name__)
@@ -283,21 +283,20 @@ def _jsonl_records(text: str) -> Iterator[tuple[str, object]]:
 
 def _parse_date(value: object) -> datetime | None:
     """A record's date: ISO 8601, RFC 2822 or a Unix timestamp; None when unreadable."""
-    moment = None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         try:
-            moment = datetime.fromtimestamp(value, tz=UTC)
+            return datetime.fromtimestamp(value, tz=UTC)
         except (OverflowError, OSError, ValueError):
             return None
-    elif isinstance(value, str) and value.strip():
-        try:
-            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            try:
-                moment = email.utils.parsedate_to_datetime(value)
-            except (TypeError, ValueError):
-                return None
-    if moment is None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        return parse_utc(value.strip())
+    except ValueError:
+        pass
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
         return None
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
 

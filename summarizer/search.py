@@ -27,7 +27,7 @@ from .config import Settings, parse_duration
 from .errors import QueryError
 from .models import SearchHit
 from .query import parse_query
-from .store import Store, utc_iso, visible_scopes
+from .store import Store, parse_utc, utc_iso, visible_scopes
 
 TITLE_WEIGHT = 10.0
 BODY_WEIGHT = 1.0
@@ -48,12 +48,14 @@ def parse_since(text: str, now: datetime | None = None) -> datetime:
     except ValueError:
         pass
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        moment = parse_utc(text)
     except ValueError:
+        moment = None
+    if moment is None:
         raise QueryError(
             f"can't read since={text!r}: use a duration like 24h or 7d, or a date like 2026-11-01"
-        ) from None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+        )
+    return moment
 
 
 def _snippet(text: str, terms: list[str]) -> str:
