@@ -27,7 +27,7 @@ from .config import Settings, parse_duration
 from .errors import QueryError
 from .models import SearchHit
 from .query import parse_query
-from .store import Store, parse_utc, utc_iso, visible_scopes
+from .store import Store, parse_utc, scope_condition, utc_iso
 
 TITLE_WEIGHT = 10.0
 BODY_WEIGHT = 1.0
@@ -95,8 +95,8 @@ def search(
     if fts.empty or limit <= 0:
         return []
     now = now or datetime.now(UTC)
-    scopes = visible_scopes(scope)
-    where = [f"a.scope IN ({','.join('?' * len(scopes))})"]
+    condition, scopes = scope_condition(scope, "a.scope")
+    where = [condition]
     params: list = [fts.to_fts(), *scopes]
     if since is not None:
         where.append("coalesce(a.published_at, a.ingested_at) >= ?")

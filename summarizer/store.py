@@ -167,6 +167,12 @@ def visible_scopes(scope: str | None) -> tuple[str, ...]:
     return (GLOBAL_SCOPE, scope)
 
 
+def scope_condition(scope: str | None, column: str = "scope") -> tuple[str, tuple[str, ...]]:
+    """SQL keeping the rows a reader in `scope` may see, and its parameters."""
+    scopes = visible_scopes(scope)
+    return f"{column} IN ({','.join('?' * len(scopes))})", scopes
+
+
 class Store:
     """The article store. Open one per thread; SQLite handles the locking (WAL)."""
 
@@ -301,20 +307,16 @@ class Store:
 
     def count(self, scope: str | None = GLOBAL_SCOPE) -> int:
         """How many articles a reader in `scope` can see."""
-        scopes = visible_scopes(scope)
-        marks = ",".join("?" * len(scopes))
-        return self.db.execute(
-            f"SELECT count(*) FROM articles WHERE scope IN ({marks})", scopes
-        ).fetchone()[0]
+        condition, scopes = scope_condition(scope)
+        return self.db.execute(f"SELECT count(*) FROM articles WHERE {condition}", scopes).fetchone()[0]
 
     def ingested_since(
         self, since: datetime, scope: str | None = GLOBAL_SCOPE, limit: int = 500
     ) -> list[Article]:
         """Articles ingested after `since`, newest first (what a digest may cover)."""
-        scopes = visible_scopes(scope)
-        marks = ",".join("?" * len(scopes))
+        condition, scopes = scope_condition(scope)
         rows = self.db.query(
-            f"SELECT * FROM articles WHERE ingested_at > ? AND scope IN ({marks}) "
+            f"SELECT * FROM articles WHERE ingested_at > ? AND {condition} "
             "ORDER BY ingested_at DESC, id DESC LIMIT ?",
             [utc_iso(since), *scopes, limit],
         )
@@ -322,10 +324,9 @@ class Store:
 
     def recent_titles(self, scope: str | None = GLOBAL_SCOPE, limit: int = 200) -> list[str]:
         """Titles of the newest articles (for autocomplete)."""
-        scopes = visible_scopes(scope)
-        marks = ",".join("?" * len(scopes))
+        condition, scopes = scope_condition(scope)
         rows = self.db.execute(
-            f"SELECT title FROM articles WHERE scope IN ({marks}) "
+            f"SELECT title FROM articles WHERE {condition} "
             "ORDER BY coalesce(published_at, ingested_at) DESC LIMIT ?",
             [*scopes, limit],
         ).fetchall()
