@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from datetime import UTC, datetime
 
 from importlib.metadata import entry_points
 
@@ -281,8 +282,6 @@ def digest() -> None:
 @pass_ctx
 def digest_list(ctx: Context, guild: str | None) -> None:
     """Subscribed channels, their schedule and their next digest (UTC)."""
-    from datetime import UTC, datetime
-
     from .digest import list_subscriptions, next_run
 
     now = datetime.now(UTC)
@@ -303,8 +302,6 @@ def digest_list(ctx: Context, guild: str | None) -> None:
 @pass_ctx
 def digest_preview(ctx: Context, channel_id: str) -> None:
     """The digest CHANNEL_ID would get now (nothing is recorded)."""
-    from datetime import UTC, datetime
-
     from .digest import compose_digest, get_subscription
 
     sub = get_subscription(ctx.store, channel_id)
