@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 import time
 from datetime import UTC, datetime
-
 from importlib.metadata import entry_points
 
 import click
