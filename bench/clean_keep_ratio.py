@@ -13,7 +13,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from summarizer.clean import clean_text
+from summarizer.sources.clean import clean_text
 
 
 def main() -> None:

@@ -23,8 +23,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from summarizer.config import Settings  # noqa: E402
-from summarizer.ingest import ingest  # noqa: E402
-from summarizer.search import search  # noqa: E402
+from summarizer.sources.ingest import ingest  # noqa: E402
+from summarizer.store.search import search  # noqa: E402
 from summarizer.store import Store  # noqa: E402
 
 QUERIES = {
@@ -72,7 +72,7 @@ def time_calls(call, runs: int) -> list[float]:
 
 def naive_search(store: Store, query: str) -> list:
     """The peer: FTS5 bm25 (same weights) over every match, no candidate cap, no recency."""
-    from summarizer.query import parse_query
+    from summarizer.store.query import parse_query
 
     expression = parse_query(query).to_fts()
     return store.db.execute(

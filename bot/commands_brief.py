@@ -21,7 +21,7 @@ from discord.ext import commands
 
 from summarizer.errors import BriefbotError
 from summarizer.models import Brief
-from summarizer.search import describe_window, parse_since
+from summarizer.store.search import describe_window, parse_since
 from summarizer.store import Store
 from summarizer.summaries import MODES, get_summarizer, ready_modes
 
@@ -64,9 +64,9 @@ class BriefRequest:
 
 
 def run_brief(store: Store, topic: str, **options) -> Brief:
-    """summarizer.brief.brief, imported here, in the worker thread: the summary modes load
+    """summarizer.briefs.brief.brief, imported here, in the worker thread: the summary modes load
     heavy libraries, which must not slow the bot's start nor block its event loop."""
-    from summarizer.brief import brief
+    from summarizer.briefs.brief import brief
 
     return brief(store, topic, **options)
 

@@ -10,9 +10,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from summarizer.errors import BriefbotError
-from summarizer.ingest import ingest
+from summarizer.sources.ingest import ingest
 from summarizer.models import IngestResult, Outcome
-from summarizer.poll import add_feed
+from summarizer.sources.poll import add_feed
 from summarizer.store import Store, parse_utc
 
 from .app import NO_MENTIONS, BriefBot, scope_of

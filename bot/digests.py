@@ -12,7 +12,7 @@ Commands (guild only; every command and option described):
 Scheduler: a discord.ext.tasks loop every `settings.digest_check_interval` (first run at
 start, which is the catch-up within `digest_grace`). Each due digest is composed in a worker
 thread, claimed in the store BEFORE it is posted (exactly once across restarts and racing
-bots: see summarizer/digest.py), posted with mentions off, then marked posted. A posting
+bots: see summarizer/briefs/digest.py), posted with mentions off, then marked posted. A posting
 that fails before any message went out releases the claim and is retried a little later
 within the grace period.
 """
@@ -27,7 +27,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from summarizer import digest as engine
+from summarizer.briefs import digest as engine
 from summarizer.errors import BriefbotError
 
 from .app import NO_MENTIONS, BriefBot

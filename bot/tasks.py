@@ -1,4 +1,4 @@
-"""Feed polling inside the bot process: every POLL_INTERVAL, `summarizer.poll.poll_due` runs in
+"""Feed polling inside the bot process: every POLL_INTERVAL, `summarizer.sources.poll.poll_due` runs in
 the background worker thread, so commands are never blocked by it."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import logging
 
 from discord.ext import commands, tasks
 
-from summarizer.poll import poll_due
+from summarizer.sources.poll import poll_due
 
 from .app import BriefBot
 

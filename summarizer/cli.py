@@ -11,11 +11,11 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
-from . import terminal
-from .config import Settings, load_settings, parse_duration
-from .errors import BriefbotError
-from .models import GLOBAL_SCOPE, IngestResult, Outcome
-from .store import Store
+from summarizer import terminal
+from summarizer.config import Settings, load_settings, parse_duration
+from summarizer.errors import BriefbotError
+from summarizer.models import GLOBAL_SCOPE, IngestResult, Outcome
+from summarizer.store import Store
 
 PLUGIN_GROUP = "briefbot.commands"
 out = Console(highlight=False)
@@ -41,7 +41,7 @@ pass_ctx = click.make_pass_decorator(Context)
 
 
 def _since(value: str | None):
-    from .search import parse_since
+    from summarizer.store.search import parse_since
 
     return parse_since(value) if value else None
 
@@ -92,7 +92,7 @@ def main(ctx: click.Context, database_path: str | None) -> None:
 @pass_ctx
 def ingest(ctx: Context, targets: tuple[str, ...], scope: str, quiet: bool) -> None:
     """Ingest files, folders, web pages and feeds (PATH or URL, several at once)."""
-    from .ingest import ingest as run_ingest
+    from summarizer.sources.ingest import ingest as run_ingest
 
     show_progress = err.is_terminal and not quiet
     with Progress(
@@ -123,7 +123,7 @@ def sources() -> None:
 @pass_ctx
 def sources_add(ctx: Context, url: str, scope: str) -> None:
     """Check that URL is a feed and add it."""
-    from .poll import add_feed
+    from summarizer.sources.poll import add_feed
 
     source, created = add_feed(ctx.store, url, ctx.settings, scope=scope)
     verb = "added" if created else "already there:"
@@ -163,7 +163,7 @@ def sources_remove(ctx: Context, url: str, scope: str) -> None:
 @pass_ctx
 def poll(ctx: Context, every: str | None) -> None:
     """Fetch the feeds that are due (conditional GET, back-off after failures)."""
-    from .poll import poll_due
+    from summarizer.sources.poll import poll_due
 
     interval = parse_duration(every).total_seconds() if every else None
     while True:
@@ -187,7 +187,7 @@ def poll(ctx: Context, every: str | None) -> None:
 @pass_ctx
 def search(ctx: Context, query: str, since: str | None, source: str | None, limit: int, scope: str, as_json: bool) -> None:
     """Search stored articles: words, "phrases", -excluded, a OR b."""
-    from .search import search as run_search
+    from summarizer.store.search import search as run_search
 
     hits = run_search(
         ctx.store, query, scope=scope, since=_since(since), source=source, limit=limit, settings=ctx.settings
@@ -211,7 +211,7 @@ def search(ctx: Context, query: str, since: str | None, source: str | None, limi
 @pass_ctx
 def brief(ctx: Context, topic: str, mode: str | None, articles: int | None, sentences: int | None, since: str | None, scope: str, as_json: bool) -> None:
     """A cited summary of the articles that match TOPIC."""
-    from .brief import brief as make_brief
+    from summarizer.briefs.brief import brief as make_brief
 
     result = make_brief(
         ctx.store, topic, settings=ctx.settings, mode=mode, articles=articles,
@@ -236,8 +236,8 @@ def brief(ctx: Context, topic: str, mode: str | None, articles: int | None, sent
 @pass_ctx
 def summarize(ctx: Context, source: str, mode: str | None, sentences: int | None, as_json: bool) -> None:
     """Summarize one article: a FILE, a URL, or - for standard input."""
-    from .brief import summarize_text
-    from .ingest import load_document
+    from summarizer.briefs.brief import summarize_text
+    from summarizer.sources.ingest import load_document
 
     if source == "-":
         text, title, url = sys.stdin.read(), "", None
@@ -261,7 +261,7 @@ def summarize(ctx: Context, source: str, mode: str | None, sentences: int | None
 @pass_ctx
 def eval_command(ctx: Context, data: str, modes: str, baselines: str, sentences: int, limit: int | None, output: str | None) -> None:
     """ROUGE and speed of our modes and the baselines on DATA (JSON lines: id, text, summary)."""
-    from .evaluate import format_report, run_eval
+    from summarizer.evaluate import format_report, run_eval
 
     systems = [n.strip() for n in f"{baselines},{modes}".split(",") if n.strip()]
     report = run_eval(
@@ -281,7 +281,7 @@ def digest() -> None:
 @pass_ctx
 def digest_list(ctx: Context, guild: str | None) -> None:
     """Subscribed channels, their schedule and their next digest (UTC)."""
-    from .digest import list_subscriptions, next_run
+    from summarizer.briefs.digest import list_subscriptions, next_run
 
     now = datetime.now(UTC)
     found = list_subscriptions(ctx.store, guild)
@@ -301,7 +301,7 @@ def digest_list(ctx: Context, guild: str | None) -> None:
 @pass_ctx
 def digest_preview(ctx: Context, channel_id: str) -> None:
     """The digest CHANNEL_ID would get now (nothing is recorded)."""
-    from .digest import compose_digest, get_subscription
+    from summarizer.briefs.digest import compose_digest, get_subscription
 
     sub = get_subscription(ctx.store, channel_id)
     if sub is None:

@@ -10,7 +10,7 @@ from datetime import datetime
 from rich.console import Console
 from rich.markup import escape
 
-from .models import Brief, IngestResult, Outcome, SearchHit
+from summarizer.models import Brief, IngestResult, Outcome, SearchHit
 
 
 def _date(moment: datetime | None) -> str:

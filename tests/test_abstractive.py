@@ -12,7 +12,7 @@ import torch
 import transformers
 from tokenizers import Tokenizer, models, pre_tokenizers, processors, trainers
 
-from summarizer.brief import summarize_text
+from summarizer.briefs.brief import summarize_text
 from summarizer.config import Settings
 from summarizer.errors import ModelError
 from summarizer.summaries import Budget, Passage, get_summarizer

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from discord_double import EPHEMERAL, DiscordDouble, bot_settings, running_bot
 
-from summarizer.ingest import ingest
+from summarizer.sources.ingest import ingest
 from summarizer.models import Document
 from summarizer.summaries import MODES
 

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from summarizer.config import Settings
-from summarizer.digest import Digest, get_subscription, record_digest, subscribe
+from summarizer.briefs.digest import Digest, get_subscription, record_digest, subscribe
 from summarizer.models import Document
 from summarizer.store import Store
 from tests.discord_double import DiscordDouble, running_bot
@@ -275,7 +275,7 @@ async def test_permissions_validation_preview_list_and_autocomplete(tmp_path):
 
 def test_a_long_digest_is_split_within_discords_limits():
     from bot.digests import digest_messages
-    from summarizer.digest import DigestStory, Subscription
+    from summarizer.briefs.digest import DigestStory, Subscription
     from summarizer.models import Citation
 
     now = datetime(2026, 6, 1, 8, tzinfo=UTC)
@@ -305,7 +305,7 @@ def test_a_long_digest_is_split_within_discords_limits():
 
 def test_a_topic_digest_heading_keeps_its_bold_text_apart():
     from bot.digests import digest_messages
-    from summarizer.digest import Subscription
+    from summarizer.briefs.digest import Subscription
 
     now = datetime(2026, 6, 1, 8, tzinfo=UTC)
     subscription = Subscription(1, "1", "2", "harbour *works*", "08:00", "UTC", 5, "", now, None, None)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.brief import brief, summarize_text
+from summarizer.briefs.brief import brief, summarize_text
 from summarizer.errors import QueryError
-from summarizer.ingest import ingest
+from summarizer.sources.ingest import ingest
 from summarizer.models import Document
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"

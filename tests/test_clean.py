@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.clean import clean_text, guess_title
+from summarizer.sources.clean import clean_text, guess_title
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

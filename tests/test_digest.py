@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from summarizer.config import Settings
-from summarizer.digest import (
+from summarizer.briefs.digest import (
     Digest,
     compose_digest,
     digest_status,

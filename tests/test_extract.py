@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 
 from summarizer.errors import BriefbotError, ExtractionError
-from summarizer.extract import extract_html
+from summarizer.sources.extract import extract_html
 
 PARAGRAPHS = [
     "The city council voted 7 to 2 on Tuesday to turn the abandoned rail yard along the river "

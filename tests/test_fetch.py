@@ -8,7 +8,7 @@ import pytest
 from http_server import article_page, http_server  # noqa: F401 (fixture)
 
 from summarizer.errors import FetchError
-from summarizer.fetch import fetch
+from summarizer.sources.fetch import fetch
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00" * 8
 PAGE = article_page("Harbour reopens", ["The harbour reopened on Monday after repairs."] * 3)

@@ -12,8 +12,8 @@ from conftest import SEEDS
 from http_server import article_page, atom_feed, http_server, rdf_feed, rss_feed  # noqa: F401
 
 from summarizer.errors import FeedError
-from summarizer.feeds import looks_like_feed, parse_feed
-from summarizer.ingest import ingest, ingest_document
+from summarizer.sources.feeds import looks_like_feed, parse_feed
+from summarizer.sources.ingest import ingest, ingest_document
 from summarizer.models import Document, Outcome
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 16

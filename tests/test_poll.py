@@ -9,7 +9,7 @@ import pytest
 from http_server import article_page, http_server, rss_feed  # noqa: F401 (fixture)
 
 from summarizer.errors import FeedError, FetchError
-from summarizer.poll import add_feed, backoff_delay, poll_due
+from summarizer.sources.poll import add_feed, backoff_delay, poll_due
 from summarizer.store import parse_utc
 
 NOW = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)

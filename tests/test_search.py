@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 from summarizer.config import Settings
 from summarizer.errors import QueryError
 from summarizer.models import Document
-from summarizer.query import parse_query
-from summarizer.search import parse_since, search
+from summarizer.store.query import parse_query
+from summarizer.store.search import parse_since, search
 from summarizer.store import Store
 
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from summarizer.models import Article
-from summarizer.stories import group_stories
+from summarizer.briefs.stories import group_stories
 
 WIRE = (
     "Rescue teams pulled three climbers from a crevasse on Mont Blanc on Tuesday after a "

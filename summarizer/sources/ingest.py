@@ -21,15 +21,15 @@ from urllib.parse import unquote, urlsplit
 
 import charset_normalizer
 
-from .clean import clean_text, guess_title
-from .config import Settings
-from .errors import BriefbotError, ExtractionError
-from .extract import extract_html
-from .feeds import Feed, entry_document, entry_own_text, has_full_text, looks_like_feed, parse_feed
-from .fetch import decode_bytes, fetch, looks_binary
-from .models import GLOBAL_SCOPE, Document, IngestResult, Outcome
-from .store import Store, parse_utc
-from .urls import canonical_url
+from summarizer.sources.clean import clean_text, guess_title
+from summarizer.config import Settings
+from summarizer.errors import BriefbotError, ExtractionError
+from summarizer.sources.extract import extract_html
+from summarizer.sources.feeds import Feed, entry_document, entry_own_text, has_full_text, looks_like_feed, parse_feed
+from summarizer.sources.fetch import decode_bytes, fetch, looks_binary
+from summarizer.models import GLOBAL_SCOPE, Document, IngestResult, Outcome
+from summarizer.store import Store, parse_utc
+from summarizer.urls import canonical_url
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ from urllib.parse import urljoin, urlsplit
 import charset_normalizer
 import requests
 
-from .config import Settings
-from .errors import FetchError
+from summarizer.config import Settings
+from summarizer.errors import FetchError
 
 CHUNK_BYTES = 64 * 1024
 FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/rdf+xml"})

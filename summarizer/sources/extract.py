@@ -6,7 +6,7 @@ from datetime import datetime
 
 import trafilatura
 
-from summarizer.clean import clean_text, guess_title
+from summarizer.sources.clean import clean_text, guess_title
 from summarizer.errors import ExtractionError
 from summarizer.models import Document
 from summarizer.store import parse_utc

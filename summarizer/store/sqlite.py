@@ -19,8 +19,8 @@ from pathlib import Path
 
 import sqlite_utils
 
-from .models import GLOBAL_SCOPE, Article, Document, Outcome
-from .urls import canonical_url
+from summarizer.models import GLOBAL_SCOPE, Article, Document, Outcome
+from summarizer.urls import canonical_url
 
 FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"
 BUSY_TIMEOUT_MS = 5000
@@ -124,7 +124,7 @@ def _v1_initial(db: sqlite_utils.Database) -> None:
 
 
 def _v2_digest_claims(db: sqlite_utils.Database) -> None:
-    """Digests are claimed before they are posted (see summarizer/digest.py).
+    """Digests are claimed before they are posted (see summarizer/briefs/digest.py).
 
     - `subscriptions.updated_at`: when the schedule last changed (a changed time never
       triggers a digest for an earlier moment of the same day).

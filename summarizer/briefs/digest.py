@@ -30,14 +30,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from .config import Settings
-from .errors import DigestError
-from .models import Article, Citation
-from .search import search
-from .sentences import split_sentences
-from .store import Store, parse_utc, utc_iso
-from .stories import group_stories, site_of
-from .summaries import Budget, Passage, get_summarizer
+from summarizer.config import Settings
+from summarizer.errors import DigestError
+from summarizer.models import Article, Citation
+from summarizer.store.search import search
+from summarizer.sentences import split_sentences
+from summarizer.store import Store, parse_utc, utc_iso
+from summarizer.briefs.stories import group_stories, site_of
+from summarizer.summaries import Budget, Passage, get_summarizer
 
 MAX_STORIES_LIMIT = 10  # a digest beyond ten stories stops being a digest
 FIRST_DIGEST_WINDOW = timedelta(hours=24)  # a first digest covers the last day

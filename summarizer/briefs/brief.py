@@ -12,13 +12,13 @@ import time
 from collections.abc import Sequence
 from datetime import datetime
 
-from summarizer.clean import clean_text
+from summarizer.sources.clean import clean_text
 from summarizer.config import Settings
 from summarizer.errors import QueryError
 from summarizer.models import GLOBAL_SCOPE, Article, Brief, BriefSentence, Citation
-from summarizer.search import search
+from summarizer.store.search import search
 from summarizer.sentences import split_sentences
-from summarizer.stories import Story, group_stories
+from summarizer.briefs.stories import Story, group_stories
 from summarizer.store import Store
 from summarizer.summaries import Budget, Passage, Picked, get_summarizer
 

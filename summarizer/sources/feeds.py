@@ -17,13 +17,13 @@ import lxml.etree
 import lxml.html
 import trafilatura
 
-from .clean import clean_text, guess_title
-from .config import Settings
-from .errors import BriefbotError, ExtractionError, FeedError
-from .extract import extract_html
-from .fetch import FEED_TYPES, fetch
-from .models import Document
-from .urls import canonical_url, site_name
+from summarizer.sources.clean import clean_text, guess_title
+from summarizer.config import Settings
+from summarizer.errors import BriefbotError, ExtractionError, FeedError
+from summarizer.sources.extract import extract_html
+from summarizer.sources.fetch import FEED_TYPES, fetch
+from summarizer.models import Document
+from summarizer.urls import canonical_url, site_name
 
 # A feed's own text counts as the full article from this many words; shorter is a teaser.
 FULL_TEXT_MIN_WORDS = 120

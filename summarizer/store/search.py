@@ -23,11 +23,11 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from .config import Settings, parse_duration
-from .errors import QueryError
-from .models import SearchHit
-from .query import parse_query
-from .store import Store, parse_utc, scope_condition, utc_iso
+from summarizer.config import Settings, parse_duration
+from summarizer.errors import QueryError
+from summarizer.models import SearchHit
+from summarizer.store.query import parse_query
+from summarizer.store import Store, parse_utc, scope_condition, utc_iso
 
 TITLE_WEIGHT = 10.0
 BODY_WEIGHT = 1.0
@@ -85,7 +85,7 @@ def search(
     `since` keeps articles published (or ingested, when undated) at or after that time;
     `source` keeps one site or feed (matched against the source name or the URL's host).
     `any_term` matches articles with any of the query's terms instead of all (bm25 still
-    ranks those with more of them first). Any text is a valid query (see summarizer.query);
+    ranks those with more of them first). Any text is a valid query (see summarizer.store.query);
     nothing to search for gives [].
     """
     settings = settings or Settings()

@@ -6,13 +6,13 @@ import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from .config import Settings
-from .errors import BriefbotError, FeedError
-from .feeds import Feed, advertised_feed, looks_like_feed, parse_feed
-from .fetch import fetch
-from .ingest import ingest_feed
-from .models import GLOBAL_SCOPE, IngestResult, Outcome
-from .store import Store, utc_iso
+from summarizer.config import Settings
+from summarizer.errors import BriefbotError, FeedError
+from summarizer.sources.feeds import Feed, advertised_feed, looks_like_feed, parse_feed
+from summarizer.sources.fetch import fetch
+from summarizer.sources.ingest import ingest_feed
+from summarizer.models import GLOBAL_SCOPE, IngestResult, Outcome
+from summarizer.store import Store, utc_iso
 
 log = logging.getLogger(__name__)
 
