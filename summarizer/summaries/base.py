@@ -26,16 +26,20 @@ class Passage:
 
 @dataclass(frozen=True)
 class Budget:
-    """How long a summary may be: at most `sentences` sentences and `max_chars` characters."""
+    """How long a summary may be: at most `sentences` sentences and `max_chars` characters,
+    or, when `words` is set, as many sentences as fit in `words` words."""
 
     sentences: int = 3
     max_chars: int | None = None
+    words: int | None = None
 
     def __post_init__(self) -> None:
         if self.sentences < 1:
             raise QueryError("A summary needs at least 1 sentence.")
         if self.max_chars is not None and self.max_chars < 1:
             raise QueryError("A summary needs a character budget of at least 1.")
+        if self.words is not None and self.words < 1:
+            raise QueryError("A summary needs a word budget of at least 1.")
 
 
 @dataclass(frozen=True)

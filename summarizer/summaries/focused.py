@@ -1,0 +1,217 @@
+"""Query-focused multi-document selection: the sentences that answer a topic across articles.
+
+What a brief wants from a set of articles (as the strong DUC/TAC systems do it):
+- relevance to the topic: each sentence's similarity to the topic (tf-idf cosine over the
+  set's sentences, or embeddings in semantic mode), with the topic expanded by the words
+  that its most relevant sentences share (pseudo-relevance feedback);
+- what many sources report: concepts (word bigrams) weighted by how many articles carry
+  them and how relevant the sentences carrying them are; a summary scores by the concepts it
+  covers, each counted once, which also keeps repeats out (ICSI's concept coverage, solved
+  greedily by gain per word: a submodular objective, within a few percent of the optimum);
+- sentences that stand alone: junk (boilerplate, captions, fragments), questions, quotes
+  without attribution and sentences opening on an unresolved reference ("He said", "The
+  company ...", "But ...") are skipped unless the sentence before them is chosen too.
+
+Selection fills a word budget; the result is ordered by story, then chronologically.
+Hand-written: scikit-learn's tf-idf would cost more to build than the whole selection over a
+few hundred sentences, and no library offers budgeted concept coverage.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from summarizer.summaries.base import Budget, Passage, Picked
+from summarizer.summaries.scoring import STOPWORDS, content_terms, penalty, stem, strip_wire
+
+_WORD = re.compile(r"[a-z0-9]+")
+# A sentence opening on a reference to something said before it (it does not stand alone).
+_DANGLING = re.compile(
+    r"^(?:he|she|they|it|its|his|her|their|this|these|those|that|there|but|and|or|so|also|"
+    r"however|still|yet|meanwhile|instead|moreover|furthermore|then|such|both|another|other|"
+    r"the (?:company|firm|group|agency|official|minister|president|spokesman|spokeswoman|"
+    r"report|study|move|decision|deal|plan|bill|law|program|programme|project|giant|team|"
+    r"club|country|government|court|move))\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Params:
+    """The selection's knobs (chosen by cross-validation on DUC 2006, see BENCHMARKS.md)."""
+
+    min_words: int = 8
+    max_words: int = 55
+    expansion_terms: int = 10  # pseudo-relevance feedback: words added to the topic
+    expansion_from: int = 10  # ... taken from this many most relevant sentences
+    expansion_weight: float = 0.3
+    relevance_floor: float = 0.05  # sentences less relevant than this share of the best: out
+    concept_min_docs: int = 2
+    relevance_power: float = 1.0  # how strongly concept weights follow relevance
+    sentence_relevance: float = 1.0  # weight of a sentence's own relevance beside its concepts
+    length_power: float = 1.0  # gain per word**power
+    position: float = 0.1  # bonus for early sentences in their article
+
+
+DEFAULT = Params()
+
+
+@dataclass
+class Unit:
+    """A candidate sentence of the set."""
+
+    passage: int
+    index: int
+    text: str
+    words: int
+    terms: list[str]
+
+
+def _units(passages: Sequence[Passage], params: Params) -> list[Unit]:
+    found = []
+    for p_index, passage in enumerate(passages):
+        title = " ".join(passage.title.split()).casefold()
+        for s_index, raw in enumerate(passage.sentences):
+            text = strip_wire(raw.strip())
+            if not text or " ".join(text.split()).casefold() == title:
+                continue
+            words = len(text.split())
+            if words < params.min_words or words > params.max_words or penalty(text) > 0.45:
+                continue
+            if text.rstrip("\"'”’ )").endswith("?"):
+                continue
+            found.append(Unit(p_index, s_index, text, words, content_terms(text)))
+    return found
+
+
+def _bigrams(terms: Sequence[str]) -> set[tuple[str, str]]:
+    return {(a, b) for a, b in zip(terms, terms[1:])}
+
+
+def tfidf_relevance(units: Sequence[Unit], topic_terms: Counter, params: Params) -> np.ndarray:
+    """Cosine of each sentence's tf-idf vector to the (expanded) topic's."""
+    df: Counter = Counter()
+    for unit in units:
+        df.update(set(unit.terms))
+    n = len(units)
+    idf = {term: math.log((n + 1) / (count + 0.5)) for term, count in df.items()}
+
+    def vector(counts: Counter) -> dict[str, float]:
+        vec = {t: c * idf.get(t, math.log(n + 1)) for t, c in counts.items()}
+        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+        return {t: v / norm for t, v in vec.items()}
+
+    vectors = [vector(Counter(u.terms)) for u in units]
+    query = vector(topic_terms)
+    base = np.array([sum(w * vec.get(t, 0.0) for t, w in query.items()) for vec in vectors])
+    if params.expansion_terms and n:
+        top = np.argsort(-base)[: params.expansion_from]
+        pooled: Counter = Counter()
+        for i in top:
+            if base[i] > 0:
+                for term, weight in vectors[i].items():
+                    if term not in query:
+                        pooled[term] += weight
+        extra = dict(pooled.most_common(params.expansion_terms))
+        if extra:
+            top_weight = max(extra.values())
+            expanded = dict(query)
+            for term, weight in extra.items():
+                expanded[term] = params.expansion_weight * weight / top_weight * max(query.values(), default=1.0)
+            norm = math.sqrt(sum(v * v for v in expanded.values())) or 1.0
+            base = np.array(
+                [sum(w * vec.get(t, 0.0) for t, w in expanded.items()) / norm for vec in vectors]
+            )
+    return base
+
+
+def select(
+    passages: Sequence[Passage],
+    budget: Budget,
+    topic: str,
+    *,
+    params: Params = DEFAULT,
+    relevance: Callable[[Sequence[Unit], Counter, Params], np.ndarray] = tfidf_relevance,
+) -> list[Picked]:
+    """The sentences of `passages` that best answer `topic` within `budget` (see module doc)."""
+    units = _units(passages, params)
+    if not units:
+        return []
+    topic_terms = Counter(content_terms(topic))
+    rel = relevance(units, topic_terms, params) if topic_terms else np.ones(len(units))
+    rel = np.clip(rel, 0.0, None)
+    best = float(rel.max()) if len(rel) else 0.0
+    if best <= 0:
+        rel = np.ones(len(units))
+        best = 1.0
+    rel = rel / best
+    # Concepts: bigrams of content stems; weight = articles carrying it x relevance of the
+    # sentences that carry it.
+    docs_of: dict[tuple[str, str], set[int]] = defaultdict(set)
+    rel_of: dict[tuple[str, str], float] = defaultdict(float)
+    unit_concepts = []
+    for i, unit in enumerate(units):
+        concepts = _bigrams(unit.terms)
+        unit_concepts.append(concepts)
+        for concept in concepts:
+            docs_of[concept].add(unit.passage)
+            rel_of[concept] = max(rel_of[concept], float(rel[i]))
+    weight = {
+        c: len(d) * (rel_of[c] ** params.relevance_power)
+        for c, d in docs_of.items()
+        if len(d) >= min(params.concept_min_docs, len(passages))
+    }
+    eligible = [i for i in range(len(units)) if rel[i] >= params.relevance_floor]
+    positions = [1.0 / math.sqrt(1 + units[i].index) for i in range(len(units))]
+    chosen: list[int] = []
+    covered: set = set()
+    used_words = 0
+    limit_words = budget.words
+    max_sentences = budget.sentences if budget.words is None else 10_000
+    remaining = set(eligible)
+    while remaining and len(chosen) < max_sentences:
+        best_i, best_gain = -1, 0.0
+        for i in remaining:
+            unit = units[i]
+            if limit_words is not None and used_words + unit.words > limit_words:
+                continue
+            if budget.max_chars is not None and _chars(units, chosen) + len(unit.text) + 1 > budget.max_chars:
+                continue
+            gain = sum(weight.get(c, 0.0) for c in unit_concepts[i] - covered)
+            gain += params.sentence_relevance * rel[i] + params.position * positions[i]
+            if _DANGLING.match(unit.text) and not _follows_chosen(units, chosen, i):
+                continue
+            score = gain / (unit.words ** params.length_power)
+            if score > best_gain:
+                best_i, best_gain = i, score
+        if best_i < 0:
+            break
+        chosen.append(best_i)
+        covered |= unit_concepts[best_i]
+        used_words += units[best_i].words
+        remaining.discard(best_i)
+        remaining -= {j for j in remaining if _repeats(unit_concepts[j], units[j], units[best_i], covered)}
+    chosen.sort(key=lambda i: (units[i].passage, units[i].index))
+    return [Picked(units[i].text, (passages[units[i].passage].key,)) for i in chosen]
+
+
+def _chars(units: Sequence[Unit], chosen: Sequence[int]) -> int:
+    return sum(len(units[i].text) + 1 for i in chosen)
+
+
+def _follows_chosen(units: Sequence[Unit], chosen: Sequence[int], i: int) -> bool:
+    return any(units[j].passage == units[i].passage and units[j].index == units[i].index - 1 for j in chosen)
+
+
+def _repeats(concepts: set, unit: Unit, picked: Unit, covered: set) -> bool:
+    """A sentence whose words mostly repeat a chosen one adds nothing new."""
+    terms = set(unit.terms)
+    if not terms:
+        return True
+    return len(terms & set(picked.terms)) / len(terms) >= 0.6
