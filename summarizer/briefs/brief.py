@@ -37,17 +37,24 @@ def _ms(start: float) -> float:
 def _budget(
     settings: Settings, sentences: int | None, max_chars: int | None, words: int | None = None
 ) -> Budget:
-    """A word budget when `words` is given (capped by `sentences` if that is given too), else
-    a sentence budget; the character cap applies to both."""
-    if words is not None:
+    """How long a brief may be.
+
+    `words` given: that many words (at most `sentences` sentences if given, and `max_chars`
+    characters only if given). Only `sentences` given: that many sentences. Neither:
+    BRIEF_WORDS words. BRIEF_MAX_CHARS caps every budget not given in words.
+    """
+    if words is None and sentences is not None:
         return Budget(
-            sentences=sentences if sentences is not None else MAX_SENTENCES,
-            max_chars=max_chars,
-            words=words,
+            sentences=sentences,
+            max_chars=max_chars if max_chars is not None else settings.brief_max_chars,
         )
+    if words is None:
+        words = settings.brief_words
+        max_chars = max_chars if max_chars is not None else settings.brief_max_chars
     return Budget(
-        sentences=sentences if sentences is not None else settings.brief_sentences,
-        max_chars=max_chars if max_chars is not None else settings.brief_max_chars,
+        sentences=sentences if sentences is not None else MAX_SENTENCES,
+        max_chars=max_chars,
+        words=words,
     )
 
 

@@ -64,7 +64,7 @@ DEFAULT = Params()
 
 @dataclass
 class Unit:
-    """A candidate sentence of the set."""
+    """A candidate sentence of the set: where it is (passage, sentence index) and its words."""
 
     passage: int
     index: int
@@ -94,8 +94,12 @@ def _bigrams(terms: Sequence[str]) -> set[tuple[str, str]]:
     return {(a, b) for a, b in zip(terms, terms[1:])}
 
 
-def tfidf_relevance(units: Sequence[Unit], topic_terms: Counter, params: Params) -> np.ndarray:
+Relevance = Callable[[Sequence["Unit"], str, "Params"], np.ndarray]
+
+
+def tfidf_relevance(units: Sequence[Unit], topic: str, params: Params) -> np.ndarray:
     """Cosine of each sentence's tf-idf vector to the (expanded) topic's."""
+    topic_terms = Counter(content_terms(topic))
     df: Counter = Counter()
     for unit in units:
         df.update(set(unit.terms))
@@ -137,14 +141,16 @@ def select(
     topic: str,
     *,
     params: Params = DEFAULT,
-    relevance: Callable[[Sequence[Unit], Counter, Params], np.ndarray] = tfidf_relevance,
+    relevance: Relevance = tfidf_relevance,
 ) -> list[Picked]:
-    """The sentences of `passages` that best answer `topic` within `budget` (see module doc)."""
+    """The sentences of `passages` that best answer `topic` within `budget` (see module doc).
+
+    `relevance` scores each candidate against the topic (tf-idf by default; semantic mode
+    passes one on embeddings)."""
     units = _units(passages, params)
     if not units:
         return []
-    topic_terms = Counter(content_terms(topic))
-    rel = relevance(units, topic_terms, params) if topic_terms else np.ones(len(units))
+    rel = relevance(units, topic, params) if content_terms(topic) else np.ones(len(units))
     rel = np.clip(rel, 0.0, None)
     best = float(rel.max()) if len(rel) else 0.0
     if best <= 0:
