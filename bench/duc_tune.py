@@ -90,7 +90,7 @@ def load(path: str) -> list[dict]:
 
 
 def summarize(topic: dict, params: focused.Params, words: int = 250) -> str:
-    picked = focused.select(topic["passages"], Budget(sentences=1, words=words), topic["topic"], params=params)
+    picked = focused.select(topic["passages"], Budget(sentences=100, words=words), topic["topic"], params=params)
     return " ".join(p.text for p in picked)
 
 
@@ -99,10 +99,9 @@ def score_all(topics: list[dict], params: focused.Params) -> list[float]:
 
 
 GRID = {
-    "relevance_power": [0.5, 1.0, 2.0],
+    "relevance_power": [0.5, 1.0],
     "sentence_relevance": [0.0, 1.0, 3.0],
     "expansion_terms": [0, 10],
-    "concept_min_docs": [2, 3],
     "length_power": [0.8, 1.0],
 }
 

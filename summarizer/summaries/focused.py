@@ -19,6 +19,7 @@ few hundred sentences, and no library offers budgeted concept coverage.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import Counter, defaultdict
@@ -84,10 +85,20 @@ def _units(passages: Sequence[Passage], params: Params) -> list[Unit]:
             words = len(text.split())
             if words < params.min_words or words > params.max_words or penalty(text) > 0.45:
                 continue
-            if text.rstrip("\"'”’ )").endswith("?"):
+            if text.rstrip("\"'”’ )").endswith("?") or not _balanced(text):
                 continue
             found.append(Unit(p_index, s_index, text, words, content_terms(text)))
     return found
+
+
+def _balanced(text: str) -> bool:
+    """Brackets and quotes closed within the sentence (else it is a piece of a larger one)."""
+    return (
+        text.count("(") == text.count(")")
+        and text.count("“") == text.count("”")
+        and text.count('"') % 2 == 0
+        and not text.startswith("(")
+    )
 
 
 def _bigrams(terms: Sequence[str]) -> set[tuple[str, str]]:
@@ -157,65 +168,82 @@ def select(
         rel = np.ones(len(units))
         best = 1.0
     rel = rel / best
-    # Concepts: bigrams of content stems; weight = articles carrying it x relevance of the
-    # sentences that carry it.
-    docs_of: dict[tuple[str, str], set[int]] = defaultdict(set)
+    # Concepts: bigrams of content stems; weight = stories carrying it x relevance of the
+    # most relevant sentence carrying it.
+    stories_of: dict[tuple[str, str], set[int]] = defaultdict(set)
     rel_of: dict[tuple[str, str], float] = defaultdict(float)
     unit_concepts = []
     for i, unit in enumerate(units):
         concepts = _bigrams(unit.terms)
         unit_concepts.append(concepts)
         for concept in concepts:
-            docs_of[concept].add(unit.passage)
+            stories_of[concept].add(passages[unit.passage].key)
             rel_of[concept] = max(rel_of[concept], float(rel[i]))
+    enough = min(params.concept_min_docs, len({p.key for p in passages}))
     weight = {
-        c: len(d) * (rel_of[c] ** params.relevance_power)
-        for c, d in docs_of.items()
-        if len(d) >= min(params.concept_min_docs, len(passages))
+        c: len(keys) * (rel_of[c] ** params.relevance_power)
+        for c, keys in stories_of.items()
+        if len(keys) >= enough
     }
-    eligible = [i for i in range(len(units)) if rel[i] >= params.relevance_floor]
-    positions = [1.0 / math.sqrt(1 + units[i].index) for i in range(len(units))]
-    chosen: list[int] = []
-    covered: set = set()
-    used_words = 0
-    limit_words = budget.words
-    max_sentences = budget.sentences if budget.words is None else 10_000
-    remaining = set(eligible)
-    while remaining and len(chosen) < max_sentences:
-        best_i, best_gain = -1, 0.0
-        for i in remaining:
-            unit = units[i]
-            if limit_words is not None and used_words + unit.words > limit_words:
-                continue
-            if budget.max_chars is not None and _chars(units, chosen) + len(unit.text) + 1 > budget.max_chars:
-                continue
-            gain = sum(weight.get(c, 0.0) for c in unit_concepts[i] - covered)
-            gain += params.sentence_relevance * rel[i] + params.position * positions[i]
-            if _DANGLING.match(unit.text) and not _follows_chosen(units, chosen, i):
-                continue
-            score = gain / (unit.words ** params.length_power)
-            if score > best_gain:
-                best_i, best_gain = i, score
-        if best_i < 0:
-            break
-        chosen.append(best_i)
-        covered |= unit_concepts[best_i]
-        used_words += units[best_i].words
-        remaining.discard(best_i)
-        remaining -= {j for j in remaining if _repeats(unit_concepts[j], units[j], units[best_i], covered)}
+    chosen = _greedy(units, unit_concepts, weight, rel, budget, params)
     chosen.sort(key=lambda i: (units[i].passage, units[i].index))
     return [Picked(units[i].text, (passages[units[i].passage].key,)) for i in chosen]
 
 
-def _chars(units: Sequence[Unit], chosen: Sequence[int]) -> int:
-    return sum(len(units[i].text) + 1 for i in chosen)
+def _greedy(
+    units: Sequence[Unit],
+    unit_concepts: Sequence[set],
+    weight: dict,
+    rel: np.ndarray,
+    budget: Budget,
+    params: Params,
+) -> list[int]:
+    """Budgeted greedy coverage, lazily evaluated (the objective is submodular: a sentence's
+    gain only shrinks as others are chosen, so a stale gain is an upper bound)."""
+
+    def gain(i: int) -> float:
+        unit = units[i]
+        value = sum(weight.get(c, 0.0) for c in unit_concepts[i] - covered)
+        value += params.sentence_relevance * rel[i] + params.position / math.sqrt(1 + unit.index)
+        return value / unit.words**params.length_power
+
+    covered: set = set()
+    heap = [(-gain(i), i) for i in range(len(units)) if rel[i] >= params.relevance_floor]
+    heapq.heapify(heap)
+    chosen: list[int] = []
+    placed = {(units[i].passage, units[i].index) for i in chosen}
+    waiting: dict[tuple[int, int], int] = {}  # a dangling sentence, by the one it needs first
+    used_words = used_chars = 0
+    while heap and len(chosen) < budget.sentences:
+        bound, i = heapq.heappop(heap)
+        unit = units[i]
+        if budget.words is not None and used_words + unit.words > budget.words:
+            continue
+        if budget.max_chars is not None and used_chars + len(unit.text) + 1 > budget.max_chars:
+            continue
+        if any(_repeats(unit, units[j]) for j in chosen):
+            continue
+        if _DANGLING.match(unit.text) and (unit.passage, unit.index - 1) not in placed:
+            waiting[(unit.passage, unit.index - 1)] = i
+            continue
+        current = gain(i)
+        if heap and current < -heap[0][0] - 1e-12:
+            heapq.heappush(heap, (-current, i))
+            continue
+        if current <= 0:
+            break
+        chosen.append(i)
+        placed.add((unit.passage, unit.index))
+        covered |= unit_concepts[i]
+        used_words += unit.words
+        used_chars += len(unit.text) + 1
+        follower = waiting.pop((unit.passage, unit.index), None)
+        if follower is not None:
+            heapq.heappush(heap, (-gain(follower), follower))
+    return chosen
 
 
-def _follows_chosen(units: Sequence[Unit], chosen: Sequence[int], i: int) -> bool:
-    return any(units[j].passage == units[i].passage and units[j].index == units[i].index - 1 for j in chosen)
-
-
-def _repeats(concepts: set, unit: Unit, picked: Unit, covered: set) -> bool:
+def _repeats(unit: Unit, picked: Unit) -> bool:
     """A sentence whose words mostly repeat a chosen one adds nothing new."""
     terms = set(unit.terms)
     if not terms:

@@ -90,11 +90,14 @@ def stem(word: str) -> str:
 
 
 def strip_wire(sentence: str) -> str:
-    """`sentence` without a leading dateline or agency tag and with wire dashes (" _ ") as dashes."""
+    """`sentence` without a leading dateline or agency tag, with wire dashes (" _ ") as
+    dashes and wire quotes (``like this'') as typographic ones."""
     if _DATELINE.match(sentence):
         sentence = _DATELINE.sub("", sentence, count=1)
-    if " _ " in sentence:
-        sentence = _WIRE_DASH.sub(" – ", sentence)
+    if "_" in sentence:
+        sentence = _WIRE_DASH.sub(" – ", sentence.removeprefix("_ "))
+    if "``" in sentence or "''" in sentence:
+        sentence = sentence.replace("``", "“").replace("''", "”")
     return sentence.strip()
 
 
