@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+import numpy as np
 
 from summarizer.config import Settings
 from summarizer.errors import QueryError
@@ -17,11 +19,13 @@ from summarizer.errors import QueryError
 
 @dataclass(frozen=True)
 class Passage:
-    """One article (or the lead article of a story) ready to summarize."""
+    """One article ready to summarize: its sentences, and their embeddings when the store
+    has them (one unit-length row a sentence; semantic mode embeds them itself otherwise)."""
 
     key: int  # the caller's reference (index of the story or article)
     title: str
     sentences: tuple[str, ...]
+    vectors: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -105,10 +105,13 @@ def _bigrams(terms: Sequence[str]) -> set[tuple[str, str]]:
     return {(a, b) for a, b in zip(terms, terms[1:])}
 
 
-Relevance = Callable[[Sequence["Unit"], str, "Params"], np.ndarray]
+# How relevant each candidate is to the topic: f(passages, units, topic, params).
+Relevance = Callable[[Sequence[Passage], Sequence["Unit"], str, "Params"], np.ndarray]
 
 
-def tfidf_relevance(units: Sequence[Unit], topic: str, params: Params) -> np.ndarray:
+def tfidf_relevance(
+    passages: Sequence[Passage], units: Sequence[Unit], topic: str, params: Params
+) -> np.ndarray:
     """Cosine of each sentence's tf-idf vector to the (expanded) topic's."""
     topic_terms = Counter(content_terms(topic))
     df: Counter = Counter()
@@ -161,7 +164,7 @@ def select(
     units = _units(passages, params)
     if not units:
         return []
-    rel = relevance(units, topic, params) if content_terms(topic) else np.ones(len(units))
+    rel = relevance(passages, units, topic, params) if content_terms(topic) else np.ones(len(units))
     rel = np.clip(rel, 0.0, None)
     best = float(rel.max()) if len(rel) else 0.0
     if best <= 0:

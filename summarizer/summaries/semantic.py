@@ -115,12 +115,20 @@ def _rescaled(values: np.ndarray) -> np.ndarray:
     return np.clip((values - middle) / (top - middle), 0.0, None)
 
 
+def sentence_vectors(passages: Sequence[Passage], units: Sequence[focused.Unit]) -> np.ndarray:
+    """The units' embeddings: the passages' own (computed at ingest) where every passage has
+    them, else embedded now."""
+    if all(p.vectors is not None and len(p.vectors) == len(p.sentences) for p in passages):
+        return np.asarray([passages[u.passage].vectors[u.index] for u in units], dtype=np.float64)
+    return embed([unit.text for unit in units])
+
+
 def blended_relevance(
-    units: Sequence[focused.Unit], topic: str, params: focused.Params
+    passages: Sequence[Passage], units: Sequence[focused.Unit], topic: str, params: focused.Params
 ) -> np.ndarray:
     """Relevance of each sentence to `topic`: tf-idf and embedding cosine, each rescaled."""
-    lexical = focused.tfidf_relevance(units, topic, params)
-    vectors = embed([unit.text for unit in units])
+    lexical = focused.tfidf_relevance(passages, units, topic, params)
+    vectors = sentence_vectors(passages, units)
     dense = vectors @ embed([topic])[0]
     top = float(lexical.max())
     lexical = lexical / top if top > 0 else lexical
