@@ -9,6 +9,7 @@ the check and the connection is not caught (acceptable for a news reader's threa
 
 from __future__ import annotations
 
+import codecs
 import ipaddress
 import re
 import socket
@@ -60,9 +61,28 @@ class FetchResult:
         return decode_bytes(self.content, self.charset)
 
 
+# Longest first: the UTF-32 LE mark begins with the UTF-16 LE one.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def bom_encoding(content: bytes) -> str | None:
+    """The encoding a byte-order mark at the start announces (UTF-8, -16 or -32), else None."""
+    return next((name for bom, name in _BOMS if content.startswith(bom)), None)
+
+
 def decode_bytes(content: bytes, charset: str | None = None) -> str:
-    """Decode text bytes, trying the declared charset, a <meta>/XML declaration, UTF-8, a guess."""
-    candidates = [charset] if charset else []
+    """Decode text bytes, trying a byte-order mark, the declared charset, a <meta>/XML
+    declaration, UTF-8, a guess."""
+    bom = bom_encoding(content)
+    candidates = [bom] if bom else []
+    if charset:
+        candidates.append(charset)
     declared = _META_CHARSET.search(content[:4096]) or re.search(
         rb"""<\?xml[^>]+encoding=["']([A-Za-z0-9_.:-]+)""", content[:512]
     )
@@ -79,8 +99,20 @@ def decode_bytes(content: bytes, charset: str | None = None) -> str:
 
 
 def looks_binary(content: bytes) -> bool:
-    """True when bytes are not text: NUL bytes near the start (images, archives, PDFs...)."""
-    return b"\x00" in content[:8192]
+    """True when bytes are not text: NUL bytes near the start (images, archives, PDFs...).
+
+    UTF-16 and UTF-32 text is full of NUL bytes: with a byte-order mark, it is text when its
+    start decodes cleanly and holds no NUL character.
+    """
+    head = content[:8192]
+    encoding = bom_encoding(head)
+    if encoding in {"utf-16", "utf-32"}:
+        try:
+            text = codecs.getincrementaldecoder(encoding)().decode(head, final=False)
+        except UnicodeDecodeError:
+            return True
+        return "\x00" in text
+    return b"\x00" in head
 
 
 def _is_accepted(media_type: str) -> bool:
