@@ -7,6 +7,7 @@ Real files in a temp dir, a real HTTP server on 127.0.0.1, a real SQLite store, 
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import json
 import logging
 from datetime import UTC, datetime, timedelta
@@ -254,3 +255,16 @@ def test_unsafe_item_links_are_never_stored_nor_printed(tmp_path, monkeypatch):
     urls = sorted(hit["url"] for hit in hits)
     assert sum(url.startswith("urn:briefbot:entry:") for url in urls) == 4
     assert sum(url.startswith(records.as_uri() + "#") for url in urls) == 4
+
+
+# -- slow servers --------------------------------------------------------------------------
+
+
+def test_a_trickling_feed_fails_alone_at_the_deadline(http_server, store, settings):
+    quick = dataclasses.replace(settings, http_connect_timeout=0.5, http_read_timeout=1.0)
+    feed = rss_feed("Drip", dated_items([GOOD_DATE]))
+    drip = http_server.route("/drip.rss", feed, content_type="application/rss+xml", trickle=0.25)
+    good = http_server.route("/good.rss", feed.replace("Drip", "Good"), content_type="application/rss+xml")
+    results = ingest(store, [drip, good], quick)
+    assert [(r.outcome, r.reason) for r in results] == [
+        (Outcome.FAILED, "timed out after 1.5 s (the whole download)"), (Outcome.ADDED, "")]
