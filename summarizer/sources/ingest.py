@@ -70,6 +70,8 @@ def ingest(
             _ingest_target(store, str(target), settings, scope, report)
         except BriefbotError as exc:
             report(_failed(str(target), str(exc)))
+        except Exception as exc:  # a bug on one target must not lose the rest of the batch
+            report(_unexpected(str(target), exc))
     return results
 
 
@@ -88,6 +90,12 @@ def ingest_document(store: Store, doc: Document, item: str | None = None) -> Ing
 
 def _failed(item: str, reason: str) -> IngestResult:
     return IngestResult(item=item, outcome=Outcome.FAILED, reason=reason)
+
+
+def _unexpected(item: str, exc: Exception) -> IngestResult:
+    """A failure nobody foresaw: the traceback to the log, one line to the user."""
+    log.exception("ingesting %s failed", item)
+    return _failed(item, f"unexpected error: {exc.__class__.__name__}: {exc}")
 
 
 def _noted(result: IngestResult, note: str) -> IngestResult:
@@ -115,6 +123,8 @@ def _ingest_target(store: Store, target: str, settings: Settings, scope: str, re
                 _ingest_file(store, file, settings, scope, report)
             except BriefbotError as exc:
                 report(_failed(str(file), str(exc)))
+            except Exception as exc:  # one file must not lose the rest of the folder
+                report(_unexpected(str(file), exc))
     elif path.is_file():
         _ingest_file(store, path, settings, scope, report)
     else:
@@ -263,6 +273,9 @@ def _ingest_feed(store: Store, feed: Feed, settings: Settings, scope: str, repor
             doc = entry_document(entry, feed, settings, scope, own_text)
         except BriefbotError as exc:
             report(_failed(entry.url, str(exc)))
+            continue
+        except Exception as exc:  # one entry must not lose the rest of the feed
+            report(_unexpected(entry.url, exc))
             continue
         _report_document(store, doc, entry.url, report, entry.note)
 
