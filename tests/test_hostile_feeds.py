@@ -102,6 +102,8 @@ def test_sources_add_and_polls_survive_a_feed_with_out_of_range_dates(http_serve
     http_server.route("/rss", rss_feed("Odd Dates", longer), content_type="application/rss+xml")
     [again] = poll_due(store, settings, now=now + timedelta(hours=1))
     assert again.ok and again.added == 1 and store.count() == 6
+    # Said once per item: when stored, not again on each poll that finds it stored.
+    assert [r.reason for r in again.results if r.reason] == ["date '2023-13-45T10:00:00Z' is not a real date; stored undated"]
 
 
 def test_twelve_hour_clocks_and_dates_in_other_languages(store, settings, tmp_path):
@@ -180,11 +182,19 @@ def test_one_invalid_utf8_line_fails_alone(store, settings, tmp_path):
 def test_a_nul_padded_tail_fails_alone(store, settings, tmp_path):
     lines = [json.dumps({"id": n, "title": f"Record {n}", "text": text(f"topic{n}")}) for n in range(10)]
     path = tmp_path / "crashed.jsonl"
-    path.write_bytes("\n".join(lines).encode() + b"\n" + b"\x00" * 4096)
+    path.write_bytes("\n".join(lines).encode() + b"\n" + b"\x00" * 20_000)
     results = ingest(store, [str(path)], settings)
     assert [r.outcome for r in results] == [Outcome.ADDED] * 10 + [Outcome.FAILED]
     assert results[-1].item == f"{path} line 11" and "NUL" in results[-1].reason
     assert store.count() == 10
+
+
+def test_a_binary_file_named_jsonl_is_still_one_refusal(store, settings, tmp_path):
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00\n" * 50
+    path = tmp_path / "picture.jsonl"
+    path.write_bytes(png)
+    [result] = ingest(store, [str(path)], settings)
+    assert (result.outcome, result.reason) == (Outcome.FAILED, "picture.jsonl is a binary file, not text")
 
 
 # -- titles ------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ import re
 import socket
 import threading
 from dataclasses import dataclass, field
+from typing import Self
 from urllib.parse import urljoin, urlsplit
 
 import charset_normalizer
@@ -216,7 +217,7 @@ class _Deadline:
     def error(self) -> FetchError:
         return FetchError(f"timed out after {self.seconds:g} s (the whole download)")
 
-    def __enter__(self) -> _Deadline:
+    def __enter__(self) -> Self:
         _active.deadline = self
         self._timer.start()
         return self

@@ -100,8 +100,9 @@ def _unexpected(item: str, exc: Exception) -> IngestResult:
 
 def _noted(result: IngestResult, note: str) -> IngestResult:
     """A stored item's result carrying what was wrong with it (a bad date, an unsafe link),
-    said once: in the result's reason and one log line. A failure keeps its own reason."""
-    if note and result.outcome is not Outcome.FAILED:
+    said once: in the result's reason and one log line, when it is stored (not again on every
+    poll that finds it already stored). A failure keeps its own reason."""
+    if note and result.outcome in {Outcome.ADDED, Outcome.UPDATED}:
         result.reason = note
         log.warning("%s: %s", result.item, note)
     return result
@@ -164,8 +165,11 @@ def _ingest_file(store: Store, path: Path, settings: Settings, scope: str, repor
         return
     suffix = path.suffix.lower()
     file_url = path.resolve().as_uri()
-    # JSON Lines are judged line by line (a NUL-padded tail fails alone), from the first line.
-    sample = data.lstrip(b"\r\n").split(b"\n", 1)[0] if suffix == ".jsonl" and not bom_encoding(data) else data
+    sample = data
+    if suffix == ".jsonl" and not bom_encoding(data):
+        # Judged on whole lines only: a crash's NUL padding after the last one fails alone.
+        sample = data[:8192]
+        sample = sample[: sample.rfind(b"\n")] if b"\n" in sample else sample
     if looks_binary(sample):
         report(_failed(item, f"{path.name} is a binary file, not text"))
     elif suffix in FEED_SUFFIXES or looks_like_feed(data):
@@ -268,7 +272,7 @@ def _ingest_feed(store: Store, feed: Feed, settings: Settings, scope: str, repor
             known = _stored_id(store, entry.url, scope)
             if known is not None and not has_full_text(own_text):
                 # Already stored from its page: polling must not re-download every page.
-                report(_noted(IngestResult(entry.url, Outcome.DUPLICATE, known, entry.title), entry.note))
+                report(IngestResult(entry.url, Outcome.DUPLICATE, known, entry.title))
                 continue
             doc = entry_document(entry, feed, settings, scope, own_text)
         except BriefbotError as exc:
