@@ -125,6 +125,13 @@ def test_twelve_hour_clocks_and_dates_in_other_languages(store, settings, tmp_pa
     assert [r.outcome for r in results] == [Outcome.ADDED] * 3
     assert [store.get(r.article_id).published_at for r in results] == [when for _, when in cases.values()]
     assert all(r.reason == "" for r in results)
+    # Records name no language: it is recognised from the date itself.
+    records = tmp_path / "records.jsonl"
+    records.write_text("\n".join(json.dumps({"id": n, "text": text(f"record{n}"), "date": date}) for n, date in
+                                 enumerate(["sabato 16 dicembre 2023 14:02", "16 de dezembro de 2023 09:30"])))
+    stored = ingest(store, [str(records)], settings)
+    assert [store.get(r.article_id).published_at for r in stored] == [
+        datetime(2023, 12, 16, 14, 2, tzinfo=UTC), datetime(2023, 12, 16, 9, 30, tzinfo=UTC)]
 
 
 # -- empty bodies ------------------------------------------------------------------------
