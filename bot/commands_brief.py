@@ -287,8 +287,9 @@ class BriefCog(commands.Cog):
         self.hard_limit = min(HARD_LIMIT_FACTOR * bot.settings.brief_queue_deadline, TOKEN_MARGIN)
 
     async def cog_load(self) -> None:
-        # The default mode's model loads in a thread at start, not in the first user's /brief.
-        self._preparing = asyncio.get_running_loop().create_task(self._prepare_default_mode())
+        # Models load in a thread at start (the default mode's first), not in a user's /brief:
+        # a first load takes seconds, which the queue deadline cannot foresee.
+        self._preparing = asyncio.get_running_loop().create_task(self._prepare_modes())
         self.bot.add_dynamic_items(BriefButton)
 
     async def cog_unload(self) -> None:
@@ -296,12 +297,14 @@ class BriefCog(commands.Cog):
             self._preparing.cancel()
         self.bot.remove_dynamic_items(BriefButton)
 
-    async def _prepare_default_mode(self) -> None:
-        try:
-            summarizer = get_summarizer(self.bot.settings.default_mode, self.bot.settings)
-            await asyncio.to_thread(summarizer.prepare)
-        except Exception as error:  # the mode's own error reaches users when they ask for it
-            log.warning("could not prepare the default mode %r: %s", self.bot.settings.default_mode, error)
+    async def _prepare_modes(self) -> None:
+        settings = self.bot.settings
+        modes = dict.fromkeys([settings.default_mode, *ready_modes(settings)])
+        for mode in modes:
+            try:
+                await asyncio.to_thread(get_summarizer(mode, settings).prepare)
+            except Exception as error:  # the mode's own error reaches users when they ask for it
+                log.warning("could not prepare the %r mode: %s", mode, error)
 
     @app_commands.command(name="brief", description="A short summary of the stored news on a topic, with sources")
     @app_commands.describe(
