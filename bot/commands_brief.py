@@ -264,7 +264,7 @@ class TopicSuggestions:
         if cached is None:
             try:
                 await asyncio.wait_for(asyncio.shield(self._load(scope)), COLD_WAIT)
-            except (TimeoutError, asyncio.TimeoutError):
+            except TimeoutError:
                 return []
             cached = self._cache[scope]
         elif time.monotonic() - cached[0] > TOPIC_REFRESH:
@@ -404,7 +404,7 @@ class BriefCog(commands.Cog):
                 ),
                 self.hard_limit,
             )
-        except (TimeoutError, asyncio.TimeoutError):
+        except TimeoutError:
             log.warning("a %s brief was not ready after %.0f s: apologising", mode, self.hard_limit)
             return request, None, SLOW_TEXT
         except BriefbotError as error:

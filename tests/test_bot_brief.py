@@ -289,8 +289,8 @@ async def test_an_unexpected_failure_gets_an_apology_and_a_log_without_the_token
 
 
 async def test_a_brief_being_answered_is_finished_before_shutdown(live, monkeypatch):
-    """A restart (SIGTERM -> close) while a /brief is being summarized still answers it. This
-    also pins the names discord.py gives its answering tasks (bot.app.ANSWER_TASKS)."""
+    """A restart (SIGTERM -> close) while a /brief is being summarized still answers it, within
+    SHUTDOWN_GRACE (tests/test_bot_restart.py covers the briefs that do not finish in time)."""
     double, bot = live
     module = sys.modules["bot.commands_brief"]
     summarize = module.run_brief
