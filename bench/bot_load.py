@@ -97,7 +97,7 @@ async def load_run(settings: Settings, titles: list[str], args, deadline: float)
     forget_sync(settings)
     async with DiscordDouble(max_lifetime=900) as double:
         tuned = bot_settings(settings, double, brief_queue_deadline=deadline, brief_cooldown_rate=0)
-        async with running_bot(tuned):
+        async with running_bot(tuned) as bot:
             gap = 60.0 / args.rate
             asked = []
             started = time.monotonic()
@@ -108,7 +108,9 @@ async def load_run(settings: Settings, titles: list[str], args, deadline: float)
                                                 member=double.member(user_id=str(500000000000001000 + n))))
             await settle(double, asked, args.drain)
             result = summary(double, asked, args.mode)
+            measured = bot.get_cog("BriefCog").load.seconds  # moving average, seconds a brief
         result["asked"] = len(asked)
+        result["s_per_brief"] = {mode: round(seconds, 2) for mode, seconds in measured.items()}
         return result
 
 

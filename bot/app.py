@@ -126,6 +126,7 @@ class BriefTree(app_commands.CommandTree):
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         bot = self.client
+        assert isinstance(bot, BriefBot)
         if bot.shutting_down:
             await bot.refuse_during_shutdown(interaction)
             return False

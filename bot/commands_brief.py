@@ -27,6 +27,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import cast
 
 import discord
 from discord import app_commands
@@ -107,7 +108,7 @@ def save_request(store: Store, request: BriefRequest, now: datetime, keep: timed
             "VALUES (?, ?, ?, ?, ?, ?)",
             [request.topic, request.articles, request.since, request.scope, str(request.user_id), utc_iso(now)],
         )
-    return cursor.lastrowid
+    return int(cursor.lastrowid or 0)
 
 
 def load_request(store: Store, request_id: int, mode: str, sentences: int, not_before: datetime) -> BriefRequest | None:
@@ -116,7 +117,8 @@ def load_request(store: Store, request_id: int, mode: str, sentences: int, not_b
     row = store.db.execute(
         "SELECT topic, articles, since, scope, user_id, created_at FROM brief_requests WHERE id = ?", [request_id]
     ).fetchone()
-    if row is None or parse_utc(row[5]) < not_before:
+    created = parse_utc(row[5]) if row else None
+    if row is None or created is None or created < not_before:
         return None
     topic, articles, since, scope, user_id, _ = row
     return BriefRequest(topic, mode, sentences, articles, since, scope, int(user_id))
@@ -182,15 +184,15 @@ class BriefButton(discord.ui.DynamicItem[discord.ui.Button], template=BUTTON_TEM
         self.action, self.request_id, self.mode, self.sentences = action, request_id, mode, sentences
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /):
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str], /):
         return cls(
             match["action"], int(match["rid"], 36), match["mode"], int(match["sentences"]),
-            label=item.label or "", disabled=item.disabled,
+            label=getattr(item, "label", None) or "", disabled=bool(getattr(item, "disabled", False)),
         )
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        cog = interaction.client.get_cog("BriefCog")
-        if cog is not None:
+        cog = cast(BriefBot, interaction.client).get_cog("BriefCog")
+        if isinstance(cog, BriefCog):
             await cog.clicked(interaction, self)
 
 
@@ -208,7 +210,7 @@ def brief_view(bot: BriefBot, request_id: int, request: BriefRequest) -> discord
 
 def _cooldown(interaction: discord.Interaction) -> app_commands.Cooldown | None:
     """BRIEF_COOLDOWN_RATE uses per BRIEF_COOLDOWN_SECONDS per user (none when the rate is 0)."""
-    settings = interaction.client.settings
+    settings = cast(BriefBot, interaction.client).settings
     if settings.brief_cooldown_rate <= 0:
         return None
     return app_commands.Cooldown(settings.brief_cooldown_rate, settings.brief_cooldown_seconds)
@@ -468,7 +470,7 @@ class BriefCog(commands.Cog):
         await interaction.response.defer()
         answered, embed, text = await self.compose(request, started, fallback=False)
         if embed is None:
-            await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+            await interaction.followup.send(str(text), ephemeral=True, allowed_mentions=NO_MENTIONS)
             return
         view = brief_view(self.bot, request_id, answered)
         ephemeral = bool(interaction.message and interaction.message.flags.ephemeral)

@@ -31,7 +31,8 @@ def disable_source(store: Store, source_id: int, reason: str, now: datetime) -> 
         )
     if cursor.rowcount == 0:
         return None
-    return store.db["sources"].get(source_id)
+    rows = list(store.db.query("SELECT * FROM sources WHERE id = ?", [source_id]))
+    return rows[0] if rows else None
 
 
 def disabled_notice(source: dict, failures: int) -> str:
