@@ -196,6 +196,23 @@ class BriefButton(discord.ui.DynamicItem[discord.ui.Button], template=BUTTON_TEM
             await cog.clicked(interaction, self)
 
 
+class OldBriefButton(discord.ui.DynamicItem[discord.ui.Button], template=r"brief:(?:longer|shorter|mode:[a-z]+)"):
+    """Buttons of briefs posted before buttons carried their state (their request is unknown):
+    a click says the brief expired and removes them, instead of "This interaction failed"."""
+
+    def __init__(self, item: discord.ui.Button):
+        super().__init__(item)
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str], /):
+        return cls(discord.ui.Button(label=getattr(item, "label", None) or "", custom_id=match.group(0)))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        cog = cast(BriefBot, interaction.client).get_cog("BriefCog")
+        if isinstance(cog, BriefCog):
+            await cog.expired(interaction)
+
+
 def brief_view(bot: BriefBot, request_id: int, request: BriefRequest) -> discord.ui.View:
     """The buttons under a brief (no timeout: they are persistent; see the module docstring)."""
     view = discord.ui.View(timeout=None)
@@ -292,12 +309,12 @@ class BriefCog(commands.Cog):
         # Models load in a thread at start (the default mode's first), not in a user's /brief:
         # a first load takes seconds, which the queue deadline cannot foresee.
         self._preparing = asyncio.get_running_loop().create_task(self._prepare_modes())
-        self.bot.add_dynamic_items(BriefButton)
+        self.bot.add_dynamic_items(BriefButton, OldBriefButton)
 
     async def cog_unload(self) -> None:
         if self._preparing is not None:
             self._preparing.cancel()
-        self.bot.remove_dynamic_items(BriefButton)
+        self.bot.remove_dynamic_items(BriefButton, OldBriefButton)
 
     async def _prepare_modes(self) -> None:
         settings = self.bot.settings
@@ -454,8 +471,7 @@ class BriefCog(commands.Cog):
                 load_request, button.request_id, button.mode, button.sentences, not_before, quick=True
             )
             if request is None or button.mode not in MODES:
-                await interaction.response.edit_message(view=None, allowed_mentions=NO_MENTIONS)
-                await interaction.followup.send(EXPIRED_TEXT, ephemeral=True, allowed_mentions=NO_MENTIONS)
+                await self.expired(interaction)
                 return
             if interaction.user.id != request.user_id:
                 await interaction.response.send_message(NOT_YOURS_TEXT, ephemeral=True, allowed_mentions=NO_MENTIONS)
@@ -463,6 +479,11 @@ class BriefCog(commands.Cog):
             await self.rerun(interaction, button.request_id, request.after(button.action))
         except Exception as error:
             await bot.report_failure(interaction, error, f"button {button.custom_id}")
+
+    async def expired(self, interaction: discord.Interaction) -> None:
+        """A click on a brief whose request is gone: remove its buttons and say so."""
+        await interaction.response.edit_message(view=None, allowed_mentions=NO_MENTIONS)
+        await interaction.followup.send(EXPIRED_TEXT, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     async def rerun(self, interaction: discord.Interaction, request_id: int, request: BriefRequest) -> None:
         """Summarize again as a button asked and edit the same message."""

@@ -101,3 +101,20 @@ async def test_shutdown_answers_or_apologises_to_everyone(filled, monkeypatch, c
             assert "restarting" in ix.original.content and not ix.original.embeds
         assert "shutdown: 2 answer(s) finished, 4 apologised for" in caplog.text
         assert "1 interaction(s) refused during shutdown" in caplog.text
+
+
+async def test_buttons_of_a_brief_from_before_the_upgrade_say_it_expired(filled):
+    async with DiscordDouble() as double:
+        async with running_bot(bot_settings(filled, double)):
+            # A brief posted by the previous version: its buttons held no state.
+            old = double._new_message(double.channel_ids[0], {
+                "embeds": [{"title": "Brief: harbour"}],
+                "components": [{"type": 1, "components": [
+                    {"type": 2, "style": 2, "label": "Longer", "custom_id": "brief:longer"},
+                    {"type": 2, "style": 2, "label": "Semantic", "custom_id": "brief:mode:semantic"},
+                ]}],
+            }, interaction_id="400000000000000000")
+            click = await double.press(old, "Semantic", member=double.member())
+            (note,) = await click.wait_followups(1)
+            assert note.ephemeral and "expired" in note.content
+            assert old.components == [] and old.embeds
