@@ -59,7 +59,6 @@ class Settings:
     summarizer_model: str = ""
     brief_articles: int = 5
     brief_words: int = 100  # a brief's default length; Longer/Shorter move it
-    brief_sentences: int = 4
     brief_max_chars: int = 1200
     # Discord
     discord_token: str = ""
