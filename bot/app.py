@@ -31,7 +31,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-import aiohttp
 import discord
 import yarl
 from discord import app_commands
@@ -230,7 +229,7 @@ def run(settings: Settings) -> None:
         raise SystemExit("Discord rejected DISCORD_TOKEN: check the bot token in .env.") from None
     except discord.PrivilegedIntentsRequired:
         raise SystemExit("Discord refused the gateway intents requested.") from None
-    except (aiohttp.ClientConnectionError, OSError) as error:  # DNS, refused, no route...
+    except OSError as error:  # aiohttp's connection errors are OSErrors: DNS, refused, no route...
         raise SystemExit(
             f"cannot reach Discord at {discord.http.Route.BASE}: {error} "
             "(check the network, or DISCORD_API_BASE)"

@@ -15,6 +15,7 @@ import logging
 import os
 import re
 from datetime import timedelta
+from functools import lru_cache
 from pathlib import Path
 
 from dotenv import dotenv_values
@@ -54,6 +55,19 @@ def _at_least(value: float, floor: float) -> float:
     if value < floor:
         raise ValueError(f"must be at least {floor:g}")
     return value
+
+
+@lru_cache(maxsize=64)
+def _timezone_problem(name: str) -> str:
+    """Why `name` is no time zone for digests ('' when it is one); cached: listing the zones
+    takes ~25 ms and Settings are built often."""
+    from summarizer.briefs.digest import resolve_timezone  # the digest module imports this one
+
+    try:
+        resolve_timezone(name)
+    except BriefbotError as error:
+        return str(error)
+    return ""
 
 
 @dataclass(frozen=True, config=ConfigDict(extra="forbid"))
@@ -179,12 +193,9 @@ class Settings:
     @field_validator("digest_timezone")
     @classmethod
     def _timezone(cls, value: str) -> str:
-        from summarizer.briefs.digest import resolve_timezone
-
-        try:
-            resolve_timezone(value)
-        except BriefbotError as error:
-            raise ValueError(str(error)) from None
+        problem = _timezone_problem(value)
+        if problem:
+            raise ValueError(problem)
         return value
 
     @field_validator("log_level")
@@ -262,16 +273,15 @@ def _did_you_mean(key: str) -> str:
     return f" (did you mean {close[0]}?)" if close else ""
 
 
-def unknown_keys(env_file: Path, environ: dict[str, str] | None = None) -> list[str]:
+def _unknown_keys(env_file: Path) -> list[str]:
     """Warnings for keys that are no setting: every unknown key of `env_file`, and keys of
     the environment that look like a misspelt setting (or start with BRIEFBOT_)."""
-    environ = os.environ if environ is None else environ
     warnings = []
     if env_file.is_file():
         for key in dotenv_values(env_file):
             if key.upper() not in SETTING_KEYS:
                 warnings.append(f"{env_file}: {key} is not a briefbot setting{_did_you_mean(key)}")
-    for key in environ:
+    for key in os.environ:
         upper = key.upper()
         if upper in SETTING_KEYS:
             continue
@@ -288,7 +298,7 @@ def load_settings(env_file: str | Path | None = None, **overrides) -> Settings:
     each key that looks like a misspelt setting.
     """
     path = Path(env_file) if env_file else Path.cwd() / ".env"
-    for warning in unknown_keys(path):
+    for warning in _unknown_keys(path):
         log.warning("warning: %s", warning)
     given = {k: v for k, v in _Raw(_env_file=path).model_dump().items() if v is not None}
     given.update(overrides)
