@@ -395,23 +395,24 @@ def search(ctx: Context, words: tuple[str, ...], since: str | None, source: str 
 
 
 @main.command(cls=QueryCommand)
-@click.argument("words", nargs=-1, required=True, metavar="TOPIC")
+@click.argument("topic_words", nargs=-1, required=True, metavar="TOPIC")
 @click.option("--mode", type=click.Choice(MODES, case_sensitive=False), help=MODE_HELP)
-@click.option("--articles", type=click.IntRange(1, 20), help="How many stories to draw from.")
-@click.option("--sentences", type=click.IntRange(1, 20), help="How many sentences.")
+@click.option("--articles", type=click.IntRange(1, 50), help="How many stories to draw from.")
+@click.option("--words", type=click.IntRange(10, 1000), help="Word budget (default: BRIEF_WORDS).")
+@click.option("--sentences", type=click.IntRange(1, 100), help="At most this many sentences.")
 @click.option("--since", help="24h, 7d or a date like 2026-11-01.")
 @click.option("--scope", default=GLOBAL_SCOPE, show_default=True, help=SCOPE_HELP)
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @pass_reader
-def brief(ctx: Context, words: tuple[str, ...], mode: str | None, articles: int | None, sentences: int | None, since: str | None, scope: str, as_json: bool) -> None:
-    """A cited summary of the articles that match TOPIC (searched as `briefbot search` does)."""
+def brief(ctx: Context, topic_words: tuple[str, ...], mode: str | None, articles: int | None, words: int | None, sentences: int | None, since: str | None, scope: str, as_json: bool) -> None:
+    """A cited summary of the articles that match TOPIC (a few words or a whole question)."""
     from summarizer.briefs.brief import brief as make_brief
 
-    topic = " ".join(words)
+    topic = " ".join(topic_words)
     since_at = _since(since)  # a bad --since is told before the store is opened
     result = make_brief(
         ctx.store, topic, settings=ctx.settings, mode=mode, articles=articles,
-        sentences=sentences, since=since_at, scope=scope,
+        words=words, sentences=sentences, since=since_at, scope=scope,
     )
     if as_json:
         terminal.print_json(result.to_dict(), out)

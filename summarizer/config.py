@@ -95,6 +95,7 @@ class Settings:
     default_mode: str = "extractive"
     summarizer_model: str = ""
     brief_articles: int = 5
+    brief_words: int = 100  # a brief's default length; Longer/Shorter move it
     brief_sentences: int = 4
     brief_max_chars: int = 1200
     # Discord
@@ -127,8 +128,8 @@ class Settings:
             raise ValueError("must be above 0")
         return value
 
-    @field_validator("http_max_bytes", "poll_max_items", "brief_articles", "brief_sentences", "brief_max_chars",
-                     "digest_max_stories")
+    @field_validator("http_max_bytes", "poll_max_items", "brief_articles", "brief_words", "brief_sentences",
+                     "brief_max_chars", "digest_max_stories")
     @classmethod
     def _one_or_more(cls, value: int) -> int:
         return _at_least(value, 1)

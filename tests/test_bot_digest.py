@@ -15,7 +15,7 @@ from summarizer.config import Settings
 from summarizer.briefs.digest import Digest, get_subscription, record_digest, subscribe
 from summarizer.models import Document
 from summarizer.store import Store
-from tests.discord_double import DiscordDouble, running_bot
+from discord_double import DiscordDouble, running_bot
 
 pytestmark = pytest.mark.timeout(120)
 
