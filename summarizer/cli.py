@@ -224,7 +224,8 @@ class BriefbotGroup(click.Group):
             sys.exit(1)
         except KeyboardInterrupt:
             context = ctx.find_object(Context)
-            err.print(context.on_interrupt() if context and context.on_interrupt else "interrupted", markup=False)
+            said = context.on_interrupt() if context and context.on_interrupt else "interrupted"
+            err.print(said, markup=False)
             sys.exit(INTERRUPTED)
 
 
@@ -302,7 +303,8 @@ def sources_list(ctx: Context, scope: str | None, as_json: bool) -> None:
         out.print("no feeds yet: briefbot sources add URL")
     for row in rows:
         state = f"error: {row['last_error']}" if row["last_error"] else f"ok {row['last_ok'] or 'never polled'}"
-        out.print(f"{row['url']}  [{row['scope']}]  {row['title'] or ''}  ({state})", soft_wrap=True, markup=False)
+        line = f"{row['url']}  [{row['scope']}]  {row['title'] or ''}  ({state})"
+        out.print(line, soft_wrap=True, markup=False)
 
 
 @sources.command("remove")
@@ -322,7 +324,8 @@ def _nothing_due(store: Store) -> str:
     if not feeds:
         return "no feeds yet: briefbot sources add URL"
     upcoming = min((row["next_poll_at"] for row in feeds if row["next_poll_at"]), default=None)
-    return f"no feed due: {len(feeds)} feed{'s' if len(feeds) != 1 else ''}, next one at {upcoming or 'once due'}"
+    count = f"{len(feeds)} feed{'s' if len(feeds) != 1 else ''}"
+    return f"no feed due: {count}, next one at {upcoming or 'once due'}"
 
 
 @main.command()
@@ -366,7 +369,9 @@ def _filters(source: str | None = None, since: str | None = None, scope: str = G
 @click.argument("words", nargs=-1, required=True, metavar="QUERY")
 @click.option("--since", help="24h, 7d or a date like 2026-11-01.")
 @click.option("--source", help="Only this site or feed.")
-@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000), help="Most articles listed.")
+@click.option(
+    "--limit", default=10, show_default=True, type=click.IntRange(1, 1000), help="Most articles listed."
+)
 @click.option("--scope", default=GLOBAL_SCOPE, show_default=True, help=SCOPE_HELP)
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @pass_reader
@@ -386,8 +391,9 @@ def search(ctx: Context, words: tuple[str, ...], since: str | None, source: str 
     if as_json:
         terminal.print_json([terminal.hit_to_dict(hit) for hit in hits], out)
     elif not hits:
+        stored = ctx.store.count(scope)
         out.print(
-            f"no article matches {query!r} among {ctx.store.count(scope)} stored{_filters(source, since, scope)}",
+            f"no article matches {query!r} among {stored} stored{_filters(source, since, scope)}",
             markup=False, soft_wrap=True,
         )
     else:

@@ -17,10 +17,12 @@ import re
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, TypeVar
 
 from dotenv import dotenv_values
 from pydantic import ConfigDict, ValidationError, create_model, field_validator
 from pydantic.dataclasses import dataclass
+from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from summarizer.errors import BriefbotError, SettingsError
@@ -51,9 +53,12 @@ def _check_duration(value: str, positive: bool) -> str:
     return value
 
 
-def _at_least(value: float, floor: float) -> float:
+Number = TypeVar("Number", int, float)
+
+
+def _at_least(value: Number, floor: int) -> Number:
     if value < floor:
-        raise ValueError(f"must be at least {floor:g}")
+        raise ValueError(f"must be at least {floor}")
     return value
 
 
@@ -249,12 +254,11 @@ class _RawValues(BaseSettings):
     model_config = SettingsConfigDict(case_sensitive=False, env_ignore_empty=True, extra="ignore")
 
 
-_Raw = create_model(
-    "_Raw", __base__=_RawValues, **{f.name: (str | None, None) for f in dataclasses.fields(Settings)}
-)
+_RAW_FIELDS: dict[str, Any] = {f.name: (str | None, None) for f in dataclasses.fields(Settings)}
+_Raw = create_model("_Raw", __base__=_RawValues, **_RAW_FIELDS)
 
 
-def _explain(error: dict, given: dict[str, object]) -> str:
+def _explain(error: ErrorDetails, given: dict[str, object]) -> str:
     """One validation error as 'KEY=value: what it accepts' (a secret's value is never shown)."""
     name = str(error["loc"][0]) if error.get("loc") else "?"
     message = str(error["msg"]).removeprefix("Value error, ")
@@ -301,7 +305,9 @@ def load_settings(env_file: str | Path | None = None, **overrides) -> Settings:
     path = Path(env_file) if env_file else Path.cwd() / ".env"
     for warning in _unknown_keys(path):
         log.warning("warning: %s", warning)
-    given = {k: v for k, v in _Raw(_env_file=path).model_dump().items() if v is not None}
+    # _env_file is BaseSettings' own init argument, hidden from type checkers by the fields' one
+    raw = _Raw(_env_file=path)  # type: ignore[call-arg]
+    given = {k: v for k, v in raw.model_dump().items() if v is not None}
     given.update(overrides)
     try:
         return Settings(**given)

@@ -156,8 +156,9 @@ def test_a_hub_id_missing_from_the_cache_fails_at_once_without_network(tmp_path)
                SUMMARIZER_MODEL="briefbot-tests/uncached-t5")
     try:
         result = subprocess.run(
-            [sys.executable, "-m", "summarizer.cli", "summarize", str(REPO / "seeds" / "000_af79404526cc2af2.txt"),
-             "--mode", "abstractive"], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300,
+            [sys.executable, "-m", "summarizer.cli", "summarize",
+             str(REPO / "seeds" / "000_af79404526cc2af2.txt"), "--mode", "abstractive"],
+            capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300,
         )
     finally:
         hub.shutdown()
