@@ -116,6 +116,15 @@ class Settings:
     digest_check_interval: str = "60s"  # [digest] how often the bot looks for due digests
     # Logging
     log_level: str = "INFO"
+    # Bot under load, faults and restarts
+    brief_queue_deadline: float = 30.0  # seconds a /brief may wait for its mode; then fast mode or an apology
+    brief_cooldown_rate: int = 5  # /brief uses per user per cooldown window (0 = no cooldown)
+    brief_cooldown_seconds: float = 60.0
+    brief_buttons_hours: float = 168.0  # a brief's buttons work this long (across restarts)
+    shutdown_grace: float = 20.0  # seconds a shutdown waits for answers before apologising
+    max_feeds_per_guild: int = 50
+    feed_disable_after: int = 10  # consecutive failed polls before a feed is disabled
+    digest_retire_after: int = 3  # failed posts to a deleted/forbidden channel before retiring
 
     # -- checks (each raises ValueError saying what the setting accepts) -------------
 
@@ -126,7 +135,8 @@ class Settings:
             raise ValueError("must not be empty")
         return value
 
-    @field_validator("http_connect_timeout", "http_read_timeout", "recency_half_life_hours")
+    @field_validator("http_connect_timeout", "http_read_timeout", "recency_half_life_hours",
+                     "brief_queue_deadline", "brief_cooldown_seconds", "brief_buttons_hours")
     @classmethod
     def _positive(cls, value: float) -> float:
         if value <= 0:
@@ -134,12 +144,13 @@ class Settings:
         return value
 
     @field_validator("http_max_bytes", "poll_max_items", "brief_articles", "brief_words", "brief_sentences",
-                     "brief_max_chars", "digest_max_stories")
+                     "brief_max_chars", "digest_max_stories", "feed_disable_after", "digest_retire_after")
     @classmethod
     def _one_or_more(cls, value: int) -> int:
         return _at_least(value, 1)
 
-    @field_validator("http_max_redirects", "recency_weight")
+    @field_validator("http_max_redirects", "recency_weight", "brief_cooldown_rate", "shutdown_grace",
+                     "max_feeds_per_guild")
     @classmethod
     def _zero_or_more(cls, value: float) -> float:
         return _at_least(value, 0)

@@ -300,5 +300,6 @@ def test_bot_without_network_is_one_line(tmp_path: Path):
     output = result.stdout + result.stderr
     assert result.returncode == 1
     assert "Traceback" not in output and "dummy.token.s3cr3t" not in output
-    assert "cannot reach Discord at http://127.0.0.1:" in output
-    assert len(output.strip().splitlines()) <= 2, output  # discord.py's "logging in" line, then ours
+    lines = output.strip().splitlines()
+    assert lines[-1].startswith("cannot reach Discord at http://127.0.0.1:"), output
+    assert len(lines) <= 5, output  # a few INFO log lines (logging in, shutdown), then ours

@@ -58,6 +58,8 @@ class Params:
     sentence_relevance: float = 1.0  # weight of a sentence's own relevance beside its concepts
     length_power: float = 1.0  # gain per word**power
     position: float = 0.1  # bonus for early sentences in their article
+    known_weight: float = 0.2  # an update: a concept the reader was told is worth this share
+    told_at: float = 0.6  # ... and a sentence with this share of told concepts is left out
 
 
 DEFAULT = Params()
@@ -156,12 +158,18 @@ def select(
     *,
     params: Params = DEFAULT,
     relevance: Relevance = tfidf_relevance,
+    known: Sequence[Passage] = (),
 ) -> list[Picked]:
     """The sentences of `passages` that best answer `topic` within `budget` (see module doc).
 
     `relevance` scores each candidate against the topic (tf-idf by default; semantic mode
-    passes one on embeddings)."""
+    passes one on embeddings). `known` are articles the reader has already been told (an
+    update): what they say counts as known, so a sentence repeating it is worth little and
+    one adding to it is worth its new concepts."""
     units = _units(passages, params)
+    told = _told(known)
+    if told:
+        units = [u for u in units if not _mostly_told(u, told, params)]
     if not units:
         return []
     rel = relevance(passages, units, topic, params) if content_terms(topic) else np.ones(len(units))
@@ -184,13 +192,28 @@ def select(
             rel_of[concept] = max(rel_of[concept], float(rel[i]))
     enough = min(params.concept_min_docs, len({p.key for p in passages}))
     weight = {
-        c: len(keys) * (rel_of[c] ** params.relevance_power)
+        c: len(keys) * (rel_of[c] ** params.relevance_power) * (params.known_weight if c in told else 1.0)
         for c, keys in stories_of.items()
         if len(keys) >= enough
     }
     chosen = _greedy(units, unit_concepts, weight, rel, budget, params)
     chosen.sort(key=lambda i: (units[i].passage, units[i].index))
     return [Picked(units[i].text, (passages[units[i].passage].key,)) for i in chosen]
+
+
+def _told(known: Sequence[Passage]) -> set[tuple[str, str]]:
+    """The concepts of every sentence the reader has already been told."""
+    concepts: set[tuple[str, str]] = set()
+    for passage in known:
+        for sentence in passage.sentences:
+            concepts |= _bigrams(content_terms(strip_wire(sentence)))
+    return concepts
+
+
+def _mostly_told(unit: Unit, told: set[tuple[str, str]], params: Params) -> bool:
+    """A sentence most of whose concepts the reader already has repeats old news."""
+    concepts = _bigrams(unit.terms)
+    return bool(concepts) and len(concepts & told) / len(concepts) >= params.told_at
 
 
 def _greedy(
