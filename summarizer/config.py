@@ -142,7 +142,7 @@ class Settings:
             raise ValueError("must be above 0")
         return value
 
-    @field_validator("http_max_bytes", "poll_max_items", "brief_articles", "brief_words", "brief_sentences",
+    @field_validator("http_max_bytes", "poll_max_items", "brief_articles", "brief_words",
                      "brief_max_chars", "digest_max_stories", "feed_disable_after", "digest_retire_after")
     @classmethod
     def _one_or_more(cls, value: int) -> int:

@@ -49,7 +49,7 @@ def env_file(tmp_path: Path, monkeypatch) -> Path:
     ("LOG_LEVEL=chatty", "LOG_LEVEL=chatty: not a log level: use DEBUG, INFO, WARNING or ERROR"),
     ("DEFAULT_MODE=fancy",
      "DEFAULT_MODE=fancy: not a summary mode: use extractive, semantic, abstractive or lead"),
-    ("BRIEF_SENTENCES=0", "BRIEF_SENTENCES=0: must be at least 1"),
+    ("BRIEF_WORDS=0", "BRIEF_WORDS=0: must be at least 1"),
     ("HTTP_MAX_BYTES=lots", "HTTP_MAX_BYTES=lots: not a whole number"),
     ("POLL_INTERVAL=0", "POLL_INTERVAL=0: must be longer than 0"),
     ("DIGEST_TIMEZONE=Mars/Base", "DIGEST_TIMEZONE=Mars/Base"),
@@ -86,15 +86,15 @@ def test_every_setting_is_typed_and_checked(env_file: Path):
 
 
 def test_values_are_read_typed_and_the_environment_wins(env_file: Path, monkeypatch):
-    env_file.write_text("ALLOW_PRIVATE_URLS=yes\nBRIEF_SENTENCES=6\nLOG_LEVEL=debug\nDEFAULT_MODE=\nPOLL_INTERVAL=5m\n")
+    env_file.write_text("ALLOW_PRIVATE_URLS=yes\nBRIEF_WORDS=60\nLOG_LEVEL=debug\nDEFAULT_MODE=\nPOLL_INTERVAL=5m\n")
     monkeypatch.setenv("POLL_INTERVAL", "1h")
     settings = load_settings(database_path="elsewhere.db")
-    assert settings.allow_private_urls is True and settings.brief_sentences == 6
+    assert settings.allow_private_urls is True and settings.brief_words == 60
     assert settings.log_level == "DEBUG" and settings.default_mode == "extractive"  # empty = default
     assert settings.poll_interval == "1h" and settings.database_path == "elsewhere.db"
-    assert dataclasses.replace(settings, brief_sentences=2).brief_sentences == 2
+    assert dataclasses.replace(settings, brief_words=20).brief_words == 20
     with pytest.raises(ValueError):
-        dataclasses.replace(settings, brief_sentences=0)
+        dataclasses.replace(settings, brief_words=0)
 
 
 def test_unknown_keys_are_warned_with_a_did_you_mean(env_file: Path, monkeypatch, caplog):
@@ -112,7 +112,7 @@ def test_unknown_keys_are_warned_with_a_did_you_mean(env_file: Path, monkeypatch
 
 
 def test_the_token_is_never_shown(env_file: Path):
-    env_file.write_text("DISCORD_TOKEN=s3cr3t.t0ken\nBRIEF_SENTENCES=0\n")
+    env_file.write_text("DISCORD_TOKEN=s3cr3t.t0ken\nBRIEF_WORDS=0\n")
     with pytest.raises(SettingsError) as refused:
         load_settings()
     assert "s3cr3t" not in str(refused.value)
