@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -45,7 +46,7 @@ def filled(settings, store):
 
 async def test_buttons_keep_working_after_a_restart(filled):
     async with DiscordDouble() as double:
-        settings = bot_settings(filled, double)
+        settings = replace(bot_settings(filled, double), brief_words=40)  # room to grow
         async with running_bot(settings):
             ix = await double.slash("brief", {"topic": "harbour dredging"})
             message = await ix.wait_original(lambda m: m.embeds)

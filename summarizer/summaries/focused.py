@@ -58,7 +58,7 @@ class Params:
     sentence_relevance: float = 1.0  # weight of a sentence's own relevance beside its concepts
     length_power: float = 1.0  # gain per word**power
     position: float = 0.1  # bonus for early sentences in their article
-    context: float = 0.3  # a sentence is at least this share as relevant as its article's best
+    follow: float = 0.3  # a sentence right after a relevant one is this share as relevant
     known_weight: float = 0.2  # an update: a concept the reader was told is worth this share
     told_at: float = 0.6  # ... and a sentence with this share of told concepts is left out
 
@@ -197,15 +197,22 @@ def select(
         for c, keys in stories_of.items()
         if len(keys) >= enough
     }
-    # Concepts weigh by the topic alone; a sentence of a relevant article may still tell its
-    # context (it then comes after the sentences that answer the topic).
-    top: dict[int, float] = defaultdict(float)
-    for i, unit in enumerate(units):
-        top[unit.passage] = max(top[unit.passage], float(rel[i]))
-    context = np.maximum(rel, params.context * np.array([top[u.passage] for u in units]))
-    chosen = _greedy(units, unit_concepts, weight, context, budget, params)
+    chosen = _greedy(units, unit_concepts, weight, _followed(units, rel, params.follow), budget, params)
     chosen.sort(key=lambda i: (units[i].passage, units[i].index))
     return [Picked(units[i].text, (passages[units[i].passage].key,)) for i in chosen]
+
+
+def _followed(units: Sequence[Unit], rel: np.ndarray, share: float) -> np.ndarray:
+    """Relevance carried forward: a sentence that follows a relevant one in its article goes on
+    telling the same thing ("Work is due to start in the spring" after "... approved a plan to
+    dredge the harbour"), so it is at least `share` as relevant. Concept weights do not use
+    this: it only lets such sentences in, after the ones that answer the topic."""
+    carried = rel.copy()
+    for i in range(1, len(units)):
+        before, unit = units[i - 1], units[i]
+        if before.passage == unit.passage and before.index == unit.index - 1:
+            carried[i] = max(carried[i], share * carried[i - 1])
+    return carried
 
 
 def _told(known: Sequence[Passage]) -> set[tuple[str, str]]:
