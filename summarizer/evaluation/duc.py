@@ -1,0 +1,439 @@
+"""Query-focused multi-document evaluation, as DUC ran it: our briefs and baselines per topic,
+scored together by ROUGE-1.5.5 at NIST's settings (`rouge155`).
+
+Our briefs go through the engine as a user's would: every article is cleaned and stored
+(`Document` -> `ingest_document`, url `<data set>/<doc id>`, headline, date) in a real
+SQLite store, then `briefs.brief.brief` answers the topic. Two settings:
+
+- cluster: per topic, a fresh store holding only that topic's articles;
+- pooled: one store holding every topic's articles (all of the file's topics, also with
+  --limit); retrieval must find the topic's own. Reported: the share of cited articles
+  that are from the topic's own set, and how many briefs cite any other.
+
+Baselines get the same cleaned, split sentences (splitting is outside their clock): NIST's
+lead baseline, LexRank and tf-idf + MMR (`baselines`). When NIST's submitted summaries sit
+next to the data (`<name>_peers.jsonl` beside `<name>_topics.jsonl`), NIST's baseline
+(peer 1), the best participant and the humans are scored in the same run on the same
+topics; `<name>_official.json` gives NIST's own figures over all topics for the notes.
+
+The runner works on `Task`s (a query, its articles, its references, a word limit) so the
+update task (sets A, B, C, 100 words) can be added as more tasks.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from summarizer.briefs.brief import brief
+from summarizer.config import Settings
+from summarizer.errors import BriefbotError, QueryError
+from summarizer.evaluation import baselines
+from summarizer.evaluation.rouge155 import NIST_RESAMPLES, SystemRouge, score
+from summarizer.evaluation.topics import DataError, Topic, load_topics
+from summarizer.models import Brief, Document, Outcome
+from summarizer.sentences import split_sentences
+from summarizer.sources.clean import clean_text
+from summarizer.sources.ingest import ingest_document
+from summarizer.store import Store
+from summarizer.summaries import MODES, get_summarizer
+
+SETTINGS = ("cluster", "pooled")
+TOPIC_PARTS = ("title", "narrative", "both")
+ARTICLES = 25  # stories a brief may draw from: a DUC topic's whole set
+CHARS_PER_WORD = 7  # English news: about 6 characters a word with its space; a little over
+
+
+def brief_length(words: int) -> dict:
+    """brief()'s length arguments for a summary of `words` words.
+
+    brief() has no word budget yet (issue 7 adds `words=`); until then it gets a character
+    budget a little over `words` words and the summary is cut at `words` words here.
+    """
+    return {"sentences": 1000, "max_chars": words * CHARS_PER_WORD}
+
+
+@dataclass(frozen=True)
+class Article:
+    """One evaluation article, cleaned as ingestion cleans it and split once."""
+
+    id: str
+    title: str
+    text: str
+    published: datetime | None
+    sentences: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Task:
+    """One summary to write: a query over articles, judged against references."""
+
+    id: str
+    query: str
+    articles: tuple[Article, ...]
+    references: dict[str, str]
+    words: int
+
+
+@dataclass
+class SystemRun:
+    """What one system produced over the tasks."""
+
+    system: str
+    summaries: dict[str, str] = field(default_factory=dict)
+    cited_ids: dict[str, list[str]] = field(default_factory=dict)  # task -> cited article ids
+    ms: list[float] = field(default_factory=list)
+    cited: int = 0  # articles cited (our briefs)
+    cited_own: int = 0  # of which from the task's own set
+    off_topic_briefs: int = 0  # briefs citing at least one article from another set
+    empty: list[str] = field(default_factory=list)  # tasks without a summary (and why)
+    briefs: bool = False  # a brief of ours (cites articles), not a baseline
+
+
+@dataclass
+class Row:
+    """One line of the report table."""
+
+    system: str
+    rouge: SystemRouge | None
+    median_ms: float | None
+    own_share: float | None = None
+    off_topic_briefs: int | None = None
+    summaries: int = 0
+    note: str = ""
+
+
+@dataclass
+class TopicReport:
+    """Everything one topic evaluation measured."""
+
+    data: str
+    tasks: int
+    words: int
+    query: str
+    rows: list[Row] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def prepare_article(doc) -> Article | None:
+    """A topic's doc cleaned like an ingested article and split; None when no text is left."""
+    text = clean_text(doc.text or "")
+    if not text.strip():
+        return None
+    title = doc.headline.strip() or text.split("\n", 1)[0][:120]
+    return Article(doc.id, title, text, doc.published, tuple(split_sentences(text)))
+
+
+def topic_tasks(topics: Sequence[Topic], query: str, words: int) -> list[Task]:
+    """One task per topic: its statement (`query`: title, narrative or both), articles, models."""
+    tasks = []
+    for topic in topics:
+        articles = tuple(a for a in (prepare_article(doc) for doc in topic.docs) if a is not None)
+        if not articles:
+            raise DataError(f"topic {topic.id}: no article has any text")
+        tasks.append(Task(topic.id, topic.statement(query), articles, dict(topic.models), words))
+    return tasks
+
+
+def _ingest(store: Store, articles: Iterable[Article], prefix: str, ids: dict[int, str]) -> None:
+    for article in articles:
+        doc = Document(
+            url=f"{prefix}/{article.id}", title=article.title, text=article.text,
+            source=prefix, published_at=article.published,
+        )
+        result = ingest_document(store, doc)
+        if result.outcome is Outcome.FAILED or result.article_id is None:
+            raise DataError(f"article {article.id} could not be stored: {result.reason}")
+        ids.setdefault(result.article_id, article.id)
+
+
+def summary_text(sentences: Iterable[str], words: int) -> str:
+    """Sentences one a line, cut at `words` words (what ROUGE's -l keeps)."""
+    lines, used = [], 0
+    for sentence in sentences:
+        tokens = sentence.split()
+        if not tokens:
+            continue
+        if used + len(tokens) >= words:
+            lines.append(" ".join(tokens[: words - used]))
+            break
+        lines.append(" ".join(tokens))
+        used += len(tokens)
+    return "\n".join(lines)
+
+
+def _record_brief(run: SystemRun, task: Task, result: Brief, ids: dict[int, str], ms: float) -> None:
+    run.ms.append(ms)
+    if result.empty:
+        run.empty.append(f"{task.id}: nothing matched")
+        return
+    run.summaries[task.id] = summary_text((s.text for s in result.sentences), task.words)
+    own = {a.id for a in task.articles}
+    cited = {ids.get(i, f"#{i}") for c in result.citations for i in c.article_ids}
+    run.cited_ids[task.id] = sorted(cited)
+    run.cited += len(cited)
+    run.cited_own += len(cited & own)
+    run.off_topic_briefs += bool(cited - own)
+
+
+def _run_briefs(
+    store: Store, tasks: Sequence[Task], runs: dict[str, SystemRun], ids: dict[int, str], settings: Settings
+) -> None:
+    for mode, run in runs.items():
+        for task in tasks:
+            started = time.perf_counter()
+            try:
+                result = brief(
+                    store, task.query, settings=settings, mode=mode, articles=ARTICLES, **brief_length(task.words)
+                )
+            except BriefbotError as exc:
+                run.empty.append(f"{task.id}: {exc}")
+                continue
+            _record_brief(run, task, result, ids, (time.perf_counter() - started) * 1000)
+
+
+def run_briefs(
+    tasks: Sequence[Task],
+    pool: Sequence[Article],
+    *,
+    settings: Settings,
+    modes: Sequence[str],
+    setting: str,
+    prefix: str,
+    workdir: Path,
+) -> list[SystemRun]:
+    """Our briefs in each mode, in one setting: 'cluster' (a store per task) or 'pooled'
+    (one store with `pool`, every task's articles and more)."""
+    runs = {mode: SystemRun(f"briefbot {mode} ({setting})", briefs=True) for mode in modes}
+    if setting == "pooled":
+        ids: dict[int, str] = {}
+        store = Store(workdir / "pooled.db")
+        try:
+            _ingest(store, pool, prefix, ids)
+            _run_briefs(store, tasks, runs, ids, settings)
+        finally:
+            store.close()
+        return list(runs.values())
+    for task in tasks:
+        ids = {}
+        path = workdir / f"cluster-{task.id}.db"
+        store = Store(path)
+        try:
+            _ingest(store, task.articles, prefix, ids)
+            _run_briefs(store, [task], runs, ids, settings)
+        finally:
+            store.close()
+            for leftover in workdir.glob(f"{path.name}*"):
+                leftover.unlink()
+    return list(runs.values())
+
+
+def baseline_function(name: str) -> Callable[[Task], list[str]]:
+    """Baseline `name` as (task) -> summary sentences."""
+    if name == "lead":
+        return lambda task: baselines.nist_lead([(a.published, a.sentences) for a in task.articles], task.words)
+    if name == "lexrank":
+        lexrank = baselines.lexrank_words()
+        return lambda task: lexrank([s for a in task.articles for s in a.sentences], task.words)
+    if name == "tfidf-mmr":
+        return lambda task: baselines.tfidf_mmr([s for a in task.articles for s in a.sentences], task.query, task.words)
+    raise QueryError(f"unknown baseline {name!r}: choose from {', '.join(baselines.TOPIC_BASELINES)}")
+
+
+def run_baseline(name: str, tasks: Sequence[Task]) -> SystemRun:
+    """Baseline `name` on every task, timed (sentences are split beforehand)."""
+    function = baseline_function(name)
+    run = SystemRun(f"{name} baseline")
+    for task in tasks:
+        started = time.perf_counter()
+        sentences = function(task)
+        run.ms.append((time.perf_counter() - started) * 1000)
+        run.summaries[task.id] = summary_text(sentences, task.words)
+    return run
+
+
+def _sibling(path: Path, suffix: str) -> Path | None:
+    """`<name>_peers.jsonl` (or `_official.json`) beside `<name>_topics.jsonl`, if there."""
+    stem = path.stem
+    if not stem.endswith("_topics"):
+        return None
+    sibling = path.with_name(stem.removesuffix("_topics") + suffix)
+    return sibling if sibling.is_file() else None
+
+
+def reference_peers(path: Path, task_ids: set[str], authors: set[str]) -> tuple[dict[str, dict[str, str]], dict]:
+    """NIST's submitted summaries for `task_ids` (peer -> topic -> text) and its official figures."""
+    peers_file, official_file = _sibling(path, "_peers.jsonl"), _sibling(path, "_official.json")
+    if peers_file is None:
+        return {}, {}
+    official = json.loads(official_file.read_text(encoding="utf-8")) if official_file else {}
+    participants = {p: v[0] for p, v in official.get("R2", {}).items() if p.isdigit() and p != "1"}
+    best = max(participants, key=participants.get) if participants else None
+    wanted = {"1", *([best] if best else []), *authors}
+    peers: dict[str, dict[str, str]] = {}
+    with peers_file.open(encoding="utf-8") as lines:
+        for line in lines:
+            row = json.loads(line)
+            if row.get("topic") in task_ids and row.get("peer") in wanted:
+                peers.setdefault(row["peer"], {})[row["topic"]] = row["text"]
+    return peers, official | {"best": best}
+
+
+def _median(values: Sequence[float]) -> float | None:
+    return round(statistics.median(values), 1) if values else None
+
+
+def run_topic_eval(
+    path: str | Path,
+    *,
+    settings: Settings,
+    modes: Sequence[str] = ("extractive",),
+    baseline_names: Sequence[str] = baselines.TOPIC_BASELINES,
+    settings_to_run: Sequence[str] = SETTINGS,
+    query: str = "both",
+    words: int = 250,
+    limit: int | None = None,
+    resamples: int = NIST_RESAMPLES,
+    output: str | Path | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> TopicReport:
+    """Brief every topic of `path` (DUC format) in each mode and setting, run the baselines,
+    score everything in one ROUGE-1.5.5 run (NIST's settings, jackknifed) and report.
+
+    `output` (JSON lines, like NIST's peers file) receives {"peer", "topic", "text"} for
+    every summary, so anyone can score it again, and "cited" (article ids) for our briefs.
+    """
+    source = Path(path)
+    say = progress or (lambda line: None)
+    for mode in modes:
+        if mode not in MODES:
+            raise QueryError(f"unknown mode {mode!r}: choose from {', '.join(MODES)}")
+    for setting in settings_to_run:
+        if setting not in SETTINGS:
+            raise QueryError(f"unknown setting {setting!r}: choose from {', '.join(SETTINGS)}")
+    if query not in TOPIC_PARTS:
+        raise QueryError(f"--topic must be one of {', '.join(TOPIC_PARTS)}")
+    functions = {name: baseline_function(name) for name in baseline_names}  # fail early on a bad name
+    del functions
+    all_topics = load_topics(source)
+    chosen = all_topics[:limit] if limit else all_topics
+    tasks = topic_tasks(chosen, query, words)
+    prefix = source.stem.removesuffix("_topics") or "eval"
+    say(f"{source.name}: {len(tasks)} topics, {sum(len(t.articles) for t in tasks)} articles")
+    runs: list[SystemRun] = []
+    for mode in modes:
+        get_summarizer(mode, settings).prepare()  # load a model outside the clock
+    with tempfile.TemporaryDirectory(prefix="briefbot-eval-") as work:
+        for setting in settings_to_run:
+            pool: list[Article] = []
+            if setting == "pooled":
+                seen: set[str] = set()
+                for task in topic_tasks(all_topics, query, words) if limit else tasks:
+                    pool.extend(a for a in task.articles if not (a.id in seen or seen.add(a.id)))
+            say(f"briefs, {setting}: {', '.join(modes)}" + (f" ({len(pool)} articles pooled)" if pool else ""))
+            runs.extend(
+                run_briefs(tasks, pool, settings=settings, modes=modes, setting=setting, prefix=prefix, workdir=Path(work))
+            )
+    for name in baseline_names:
+        say(f"baseline: {name}")
+        runs.append(run_baseline(name, tasks))
+    authors = {author for task in tasks for author in task.references}
+    peers, official = reference_peers(source, {t.id for t in tasks}, authors)
+    if output:
+        _write_summaries(Path(output), runs)
+    say(f"ROUGE-1.5.5 over {len(runs) + len(peers)} systems ({resamples} bootstrap samples)")
+    scored_ids = {f"sys{i}": run for i, run in enumerate(runs, start=1) if run.summaries}
+    summaries = {sid: run.summaries for sid, run in scored_ids.items()}
+    summaries.update({f"nist{p}" if p.isdigit() else p: texts for p, texts in peers.items()})
+    references = {task.id: task.references for task in tasks}
+    scores = score(summaries, references, words=words, resamples=resamples) if summaries else {}
+    report = TopicReport(str(source), len(tasks), words, query)
+    for sid, run in [(f"sys{i}", run) for i, run in enumerate(runs, start=1)]:
+        share = run.cited_own / run.cited if run.briefs and run.cited else None
+        note = f"{len(run.empty)} without a summary" if run.empty else ""
+        report.rows.append(
+            Row(run.system, scores.get(sid), _median(run.ms), share,
+                run.off_topic_briefs if run.briefs else None, len(run.summaries), note)
+        )
+        for empty in run.empty[:3]:
+            report.notes.append(f"{run.system}: {empty}")
+    _reference_rows(report, scores, peers, official, len(tasks))
+    return report
+
+
+def _reference_rows(report: TopicReport, scores: dict[str, SystemRouge], peers: dict, official: dict, tasks: int) -> None:
+    if "1" in peers:
+        report.rows.append(Row("NIST baseline (peer 1)", scores.get("nist1"), None, summaries=len(peers["1"])))
+    best = official.get("best")
+    if best and best in peers:
+        report.rows.append(
+            Row(f"best participant (peer {best})", scores.get(f"nist{best}"), None, summaries=len(peers[best]))
+        )
+    humans = [scores[p] for p in peers if not p.isdigit() and p in scores]
+    if humans:
+        def mean(metric: str) -> float:
+            return statistics.mean(getattr(h, metric).mean for h in humans)
+
+        from summarizer.evaluation.rouge155 import Interval
+
+        combined = SystemRouge(
+            "humans", *(Interval(mean(m), float("nan"), float("nan")) for m in ("rouge1", "rouge2", "su4")), tasks
+        )
+        report.rows.append(
+            Row(f"humans (mean of {len(humans)})", combined, None, summaries=sum(len(peers[h.system]) for h in humans))
+        )
+    if official.get("R2"):
+        figures = [("1", "NIST baseline")] + ([(best, "best participant")] if best else [])
+        parts = [f"{label} {official['R2'][p][0]:.4f} / {official['SU4'][p][0]:.4f}" for p, label in figures]
+        humans_r2 = [v[0] for p, v in official["R2"].items() if not p.isdigit()]
+        humans_su4 = [v[0] for p, v in official["SU4"].items() if not p.isdigit()]
+        if humans_r2:
+            parts.append(f"humans' mean {statistics.mean(humans_r2):.4f} / {statistics.mean(humans_su4):.4f}")
+        report.notes.append("NIST's official ROUGE-2 / SU4 over all topics: " + "; ".join(parts))
+
+
+def _write_summaries(path: Path, runs: Sequence[SystemRun]) -> None:
+    with path.open("w", encoding="utf-8") as sink:
+        for run in runs:
+            for topic, text in run.summaries.items():
+                line = {"peer": run.system, "topic": topic, "text": text}
+                if run.briefs:
+                    line["cited"] = run.cited_ids.get(topic, [])
+                sink.write(json.dumps(line) + "\n")
+
+
+def _cell(value, digits: int = 4) -> str:
+    if value is None:
+        return "—"
+    if value.low != value.low:  # NaN: no interval
+        return f"{value.mean:.{digits}f}"
+    return f"{value.mean:.{digits}f} ({value.low:.{digits}f}–{value.high:.{digits}f})"
+
+
+def format_topic_report(report: TopicReport) -> str:
+    """The report as a Markdown table with its notes."""
+    lines = [
+        f"{report.data}: {report.tasks} topics, {report.words} words, topic given as: {report.query}; "
+        "ROUGE-1.5.5 recall, jackknifed, NIST's settings, 95% bootstrap intervals",
+        "",
+        "| system | ROUGE-1 | ROUGE-2 | SU4 | median ms/brief | own-set share | briefs citing off-topic |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in report.rows:
+        rouge = row.rouge
+        ms = "—" if row.median_ms is None else f"{row.median_ms:.1f}"
+        share = "—" if row.own_share is None else f"{100 * row.own_share:.1f}%"
+        off = "—" if row.off_topic_briefs is None else f"{row.off_topic_briefs}/{row.summaries}"
+        cells = [_cell(rouge.rouge1), _cell(rouge.rouge2), _cell(rouge.su4)] if rouge else ["—"] * 3
+        name = row.system + (f" ({row.note})" if row.note else "")
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {ms} | {share} | {off} |")
+    lines.append("")
+    lines.append("Baselines' times exclude sentence splitting (done once for all); briefs' include search.")
+    lines.extend(f"Note: {note}." for note in report.notes)
+    return "\n".join(lines)
