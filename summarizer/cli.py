@@ -289,7 +289,7 @@ def eval_command(
             settings_to_run=SETTINGS if setting == "both" else (setting,), query=query, words=words,
             limit=limit, resamples=resamples, output=output, progress=say,
         )
-        out.print(format_topic_report(report), markup=False)
+        out.print(format_topic_report(report), markup=False, soft_wrap=True)
         return
     if kind != "articles":
         raise click.UsageError(f"{data}: the {kind} format cannot be evaluated yet")

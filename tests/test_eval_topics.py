@@ -23,7 +23,7 @@ from summarizer.evaluation.rouge155 import RougeError, jackknifed_means, referen
 from summarizer.evaluation.topics import DataError, detect_format, load_topics
 
 REPO = Path(__file__).resolve().parent.parent
-DUC = REPO.parent / "shared" / "data" / "duc"
+DUC = Path(os.environ.get("DUC_DIR", REPO.parent / "shared" / "data" / "duc"))  # NIST data, never in the repo
 
 
 def _perl_ready() -> bool:
