@@ -258,20 +258,21 @@ def summarize(ctx: Context, source: str, mode: str | None, sentences: int | None
 @click.option("--sentences", type=click.IntRange(1, 20), default=3, show_default=True, help="Articles: sentences per summary.")
 @click.option("--setting", type=click.Choice(["cluster", "pooled", "both"]), default="both", show_default=True, help="Topics: a store per topic, one store for all, or both.")
 @click.option("--topic", "query", type=click.Choice(["title", "narrative", "both"]), default="both", show_default=True, help="Topics: what the brief is asked (both: title then narrative).")
-@click.option("--words", type=click.IntRange(10, 1000), default=250, show_default=True, help="Topics: summary length (ROUGE's -l).")
+@click.option("--words", type=click.IntRange(10, 1000), help="Topics: summary length, ROUGE's -l [NIST's: 250; update sets 100].")
 @click.option("--resamples", type=click.IntRange(1, 10000), default=1000, show_default=True, help="Topics: ROUGE bootstrap samples for the 95% interval.")
 @click.option("--limit", type=click.IntRange(1), help="Only the first N articles (or topics).")
 @click.option("--output", type=click.Path(dir_okay=False), help="Write every summary here (JSON lines).")
 @pass_ctx
 def eval_command(
     ctx: Context, data: str, modes: str | None, baselines: str | None, sentences: int, setting: str,
-    query: str, words: int, resamples: int, limit: int | None, output: str | None,
+    query: str, words: int | None, resamples: int, limit: int | None, output: str | None,
 ) -> None:
     """ROUGE and speed of our modes and the baselines on DATA.
 
     DATA is JSON lines of single articles (id, text, summary: ROUGE F1 by rouge-score) or of
-    query-focused topics as DUC's (id, title, narrative, docs, models: ROUGE-1.5.5 recall
-    at NIST's settings, jackknifed; needs Perl with XML::DOM).
+    query-focused topics as DUC's (id, title, narrative, docs, models; or sets A, B, C of
+    docs and models): ROUGE-1.5.5 recall at NIST's settings, jackknifed (needs Perl with
+    XML::DOM).
     """
     from summarizer.evaluation.topics import detect_format
 
@@ -280,7 +281,7 @@ def eval_command(
 
     say = lambda line: err.print(line, markup=False)  # noqa: E731
     kind = detect_format(data)
-    if kind == "topics":
+    if kind in ("topics", "update"):
         from summarizer.evaluation.duc import SETTINGS, format_topic_report, run_topic_eval
 
         report = run_topic_eval(
@@ -291,8 +292,6 @@ def eval_command(
         )
         out.print(format_topic_report(report), markup=False, soft_wrap=True)
         return
-    if kind != "articles":
-        raise click.UsageError(f"{data}: the {kind} format cannot be evaluated yet")
     from summarizer.evaluation.single import format_report, run_eval
 
     systems = names(f"{baselines if baselines is not None else 'lead3,lexrank,textrank'},{modes or 'extractive,semantic'}")

@@ -223,3 +223,15 @@ def test_the_scorer_gives_nists_figures_on_real_peers():
         assert math.isclose(scored[peer].rouge2.mean, official["R2"][peer][0], abs_tol=0.0002), peer
         assert math.isclose(scored[peer].su4.mean, official["SU4"][peer][0], abs_tol=0.0002), peer
         assert math.isclose(scored[peer].rouge1.mean, official["R1"][peer][0], abs_tol=0.0005), peer
+
+
+@needs_perl
+def test_update_sets_are_briefed_as_topics_of_their_own(tmp_path: Path, settings):
+    topic = _topic("T1")
+    sets = {name: {"docs": topic["docs"][i * 2:i * 2 + 2], "models": topic["models"]} for i, name in enumerate("AB")}
+    path = tmp_path / "update.jsonl"
+    path.write_text(json.dumps({"id": "U1", "title": "volcano", "narrative": "", "sets": sets}) + "\n")
+    assert [t.id for t in load_topics(path)] == ["U1-A", "U1-B"]
+    report = run_topic_eval(path, settings=settings, settings_to_run=("cluster",), baseline_names=("lead",), resamples=10)
+    assert report.words == 100  # NIST's length for update summaries
+    assert [row.summaries for row in report.rows] == [2, 2]

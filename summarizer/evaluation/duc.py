@@ -16,8 +16,10 @@ next to the data (`<name>_peers.jsonl` beside `<name>_topics.jsonl`), NIST's bas
 (peer 1), the best participant and the humans are scored in the same run on the same
 topics; `<name>_official.json` gives NIST's own figures over all topics for the notes.
 
-The runner works on `Task`s (a query, its articles, its references, a word limit) so the
-update task (sets A, B, C, 100 words) can be added as more tasks.
+The runner works on `Task`s (a query, its articles, its references, a word limit): the
+DUC 2007 update format's sets A, B, C are read as tasks of their own (100 words), each
+briefed from its own articles; briefs that know what the reader has already read are for a
+later issue.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from summarizer.config import Settings
 from summarizer.errors import BriefbotError, QueryError
 from summarizer.evaluation import baselines
 from summarizer.evaluation.rouge155 import NIST_RESAMPLES, SystemRouge, score
-from summarizer.evaluation.topics import DataError, Topic, load_topics
+from summarizer.evaluation.topics import WORDS, DataError, Topic, detect_format, load_topics
 from summarizer.models import Brief, Document, Outcome
 from summarizer.sentences import split_sentences
 from summarizer.sources.clean import clean_text
@@ -259,12 +261,12 @@ def run_baseline(name: str, tasks: Sequence[Task]) -> SystemRun:
 
 
 def _sibling(path: Path, suffix: str) -> Path | None:
-    """`<name>_peers.jsonl` (or `_official.json`) beside `<name>_topics.jsonl`, if there."""
-    stem = path.stem
-    if not stem.endswith("_topics"):
-        return None
-    sibling = path.with_name(stem.removesuffix("_topics") + suffix)
-    return sibling if sibling.is_file() else None
+    """`<name>_peers.jsonl` (or `_official.json`) beside `<name>_topics.jsonl` or `<name>.jsonl`."""
+    for stem in dict.fromkeys((path.stem.removesuffix("_topics"), path.stem)):
+        sibling = path.with_name(stem + suffix)
+        if sibling.is_file():
+            return sibling
+    return None
 
 
 def reference_peers(path: Path, task_ids: set[str], authors: set[str]) -> tuple[dict[str, dict[str, str]], dict]:
@@ -297,7 +299,7 @@ def run_topic_eval(
     baseline_names: Sequence[str] = baselines.TOPIC_BASELINES,
     settings_to_run: Sequence[str] = SETTINGS,
     query: str = "both",
-    words: int = 250,
+    words: int | None = None,
     limit: int | None = None,
     resamples: int = NIST_RESAMPLES,
     output: str | Path | None = None,
@@ -305,6 +307,8 @@ def run_topic_eval(
 ) -> TopicReport:
     """Brief every topic of `path` (DUC format) in each mode and setting, run the baselines,
     score everything in one ROUGE-1.5.5 run (NIST's settings, jackknifed) and report.
+    `words` defaults to NIST's length for the format (250; update sets 100); `limit` takes
+    the first topics (an update topic's sets count as one).
 
     `output` (JSON lines, like NIST's peers file) receives {"peer", "topic", "text"} for
     every summary, so anyone can score it again, and "cited" (article ids) for our briefs.
@@ -321,8 +325,9 @@ def run_topic_eval(
         raise QueryError(f"--topic must be one of {', '.join(TOPIC_PARTS)}")
     functions = {name: baseline_function(name) for name in baseline_names}  # fail early on a bad name
     del functions
+    words = words or WORDS[detect_format(source)]
     all_topics = load_topics(source)
-    chosen = all_topics[:limit] if limit else all_topics
+    chosen = load_topics(source, limit) if limit else all_topics
     tasks = topic_tasks(chosen, query, words)
     prefix = source.stem.removesuffix("_topics") or "eval"
     say(f"{source.name}: {len(tasks)} topics, {sum(len(t.articles) for t in tasks)} articles")
@@ -422,7 +427,7 @@ def format_topic_report(report: TopicReport) -> str:
         f"{report.data}: {report.tasks} topics, {report.words} words, topic given as: {report.query}; "
         "ROUGE-1.5.5 recall, jackknifed, NIST's settings, 95% bootstrap intervals",
         "",
-        "| system | ROUGE-1 | ROUGE-2 | SU4 | median ms/brief | own-set share | briefs citing off-topic |",
+        "| system | ROUGE-1 | ROUGE-2 | SU4 | median ms/brief | own-set share | briefs citing another set |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for row in report.rows:

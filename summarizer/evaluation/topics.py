@@ -3,7 +3,9 @@
 One JSON object a line: `id`, `title` (the topic as a user would type it), `narrative`
 (the question behind it), `docs` [{`id`, `date`, `headline`, `text`}] and `models`
 [{`id`, `text`}] (reference summaries, one sentence a line). The DUC 2007 update format
-(`sets` A, B, C instead of `docs`) is recognised, so a later evaluation can read it.
+has `sets` {A, B, C: {docs, models}} instead, in date order; each set is read as a topic
+of its own (`D0703A-B`). What makes B and C *updates* (their reader has read the earlier
+sets) is not modelled yet: each set is briefed from its own articles.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ FORMATS = {
     "update": "update topics (id, title, narrative, sets of docs and models)",
     "articles": "single articles (id, text, summary)",
 }
+# NIST's summary length for each format (ROUGE's -l)
+WORDS = {"topics": 250, "update": 100}
 
 
 @dataclass(frozen=True)
@@ -112,15 +116,39 @@ def _models(raw: object, where: str) -> tuple[tuple[str, str], ...]:
     return tuple(models)
 
 
+def _topic(row: object, where: str) -> Topic:
+    if not isinstance(row, dict) or not row.get("id") or not row.get("title"):
+        raise DataError(f"{where}: a topic needs an 'id' and a 'title'")
+    docs = row.get("docs")
+    if not isinstance(docs, list) or not docs:
+        raise DataError(f"{where}: topic {row['id']} has no 'docs'")
+    return Topic(
+        str(row["id"]), str(row["title"]), str(row.get("narrative") or ""),
+        tuple(_doc(doc, where) for doc in docs), _models(row.get("models"), where),
+    )
+
+
+def _sets(row: object, where: str) -> list[Topic]:
+    if not isinstance(row, dict) or not isinstance(row.get("sets"), dict) or not row["sets"]:
+        raise DataError(f"{where}: an update topic needs 'sets' of docs and models")
+    return [
+        _topic({**row, **(body if isinstance(body, dict) else {}), "id": f"{row.get('id')}-{name}"}, where)
+        for name, body in row["sets"].items()
+    ]
+
+
 def load_topics(path: str | Path, limit: int | None = None) -> list[Topic]:
-    """The topics of a file in the 'topics' format, checked; the first `limit` only if given."""
+    """The topics of a file in the 'topics' or 'update' format (an update topic gives one
+    topic per set), checked; only the first `limit` lines if given."""
     source = Path(path)
-    if detect_format(source) != "topics":
-        raise DataError(f"{source} is not in the topics format: {FORMATS['topics']}")
+    kind = detect_format(source)
+    if kind not in WORDS:
+        raise DataError(f"{source} is not in a topics format: {FORMATS['topics']}; or {FORMATS['update']}")
     topics: list[Topic] = []
     with source.open(encoding="utf-8") as lines:
+        read = 0
         for number, line in enumerate(lines, start=1):
-            if limit is not None and len(topics) >= limit:
+            if limit is not None and read >= limit:
                 break
             if not line.strip():
                 continue
@@ -129,17 +157,8 @@ def load_topics(path: str | Path, limit: int | None = None) -> list[Topic]:
                 row = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise DataError(f"{where} is not JSON ({exc.msg})") from exc
-            if not isinstance(row, dict) or not row.get("id") or not row.get("title"):
-                raise DataError(f"{where}: a topic needs an 'id' and a 'title'")
-            docs = row.get("docs")
-            if not isinstance(docs, list) or not docs:
-                raise DataError(f"{where}: topic {row['id']} has no 'docs'")
-            topics.append(
-                Topic(
-                    str(row["id"]), str(row["title"]), str(row.get("narrative") or ""),
-                    tuple(_doc(doc, where) for doc in docs), _models(row.get("models"), where),
-                )
-            )
+            topics.extend(_sets(row, where) if kind == "update" else [_topic(row, where)])
+            read += 1
     if not topics:
         raise DataError(f"{source} holds no topics")
     return topics
