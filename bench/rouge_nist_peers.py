@@ -18,8 +18,8 @@ import json
 import time
 from pathlib import Path
 
-from summarizer.evaluation.topics import load_topics
 from summarizer.evaluation.rouge155 import references_of, score
+from summarizer.evaluation.topics import load_topics
 
 TOLERANCE = 0.0005
 

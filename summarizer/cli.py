@@ -279,7 +279,8 @@ def eval_command(
     def names(value: str) -> list[str]:
         return [n.strip() for n in value.split(",") if n.strip()]
 
-    say = lambda line: err.print(line, markup=False)  # noqa: E731
+    def say(line: str) -> None:
+        err.print(line, markup=False)
     kind = detect_format(data)
     if kind in ("topics", "update"):
         from summarizer.evaluation.duc import SETTINGS, format_topic_report, run_topic_eval

@@ -19,7 +19,12 @@ from click.testing import CliRunner
 from summarizer.cli import main
 from summarizer.evaluation import baselines
 from summarizer.evaluation.duc import format_topic_report, run_topic_eval
-from summarizer.evaluation.rouge155 import RougeError, jackknifed_means, references_of, score
+from summarizer.evaluation.rouge155 import (
+    RougeError,
+    jackknifed_means,
+    references_of,
+    score,
+)
 from summarizer.evaluation.topics import DataError, detect_format, load_topics
 
 REPO = Path(__file__).resolve().parent.parent
@@ -27,7 +32,7 @@ DUC = Path(os.environ.get("DUC_DIR", REPO.parent / "shared" / "data" / "duc"))  
 
 
 def _perl_ready() -> bool:
-    probe = subprocess.run(["perl", "-MXML::DOM", "-MDB_File", "-e", "1"], capture_output=True)
+    probe = subprocess.run(["perl", "-MXML::DOM", "-MDB_File", "-e", "1"], capture_output=True, check=False)
     return probe.returncode == 0
 
 

@@ -37,8 +37,14 @@ from summarizer.briefs.brief import brief
 from summarizer.config import Settings
 from summarizer.errors import BriefbotError, QueryError
 from summarizer.evaluation import baselines
-from summarizer.evaluation.rouge155 import NIST_RESAMPLES, SystemRouge, score
-from summarizer.evaluation.topics import WORDS, DataError, Topic, detect_format, load_topics
+from summarizer.evaluation.rouge155 import NIST_RESAMPLES, Interval, SystemRouge, score
+from summarizer.evaluation.topics import (
+    WORDS,
+    DataError,
+    Topic,
+    detect_format,
+    load_topics,
+)
 from summarizer.models import Brief, Document, Outcome
 from summarizer.sentences import split_sentences
 from summarizer.sources.clean import clean_text
@@ -184,15 +190,26 @@ def _record_brief(run: SystemRun, task: Task, result: Brief, ids: dict[int, str]
     run.off_topic_briefs += bool(cited - own)
 
 
+@dataclass(frozen=True)
+class Variant:
+    """One way to brief: a name for the report, a mode and the settings it runs with."""
+
+    name: str
+    mode: str
+    settings: Settings
+
+
 def _run_briefs(
-    store: Store, tasks: Sequence[Task], runs: dict[str, SystemRun], ids: dict[int, str], settings: Settings
+    store: Store, tasks: Sequence[Task], variants: Sequence[Variant], runs: dict[str, SystemRun], ids: dict[int, str]
 ) -> None:
-    for mode, run in runs.items():
+    for variant in variants:
+        run = runs[variant.name]
         for task in tasks:
             started = time.perf_counter()
             try:
                 result = brief(
-                    store, task.query, settings=settings, mode=mode, articles=ARTICLES, **brief_length(task.words)
+                    store, task.query, settings=variant.settings, mode=variant.mode, articles=ARTICLES,
+                    **brief_length(task.words),
                 )
             except BriefbotError as exc:
                 run.empty.append(f"{task.id}: {exc}")
@@ -204,21 +221,21 @@ def run_briefs(
     tasks: Sequence[Task],
     pool: Sequence[Article],
     *,
-    settings: Settings,
-    modes: Sequence[str],
+    variants: Sequence[Variant],
     setting: str,
     prefix: str,
     workdir: Path,
 ) -> list[SystemRun]:
-    """Our briefs in each mode, in one setting: 'cluster' (a store per task) or 'pooled'
-    (one store with `pool`, every task's articles and more)."""
-    runs = {mode: SystemRun(f"briefbot {mode} ({setting})", briefs=True) for mode in modes}
+    """Every task briefed by every variant, in one setting: 'cluster' (a store per task) or
+    'pooled' (one store with `pool`: every task's articles and more). Articles are stored
+    once per store whatever the number of variants."""
+    runs = {v.name: SystemRun(f"{v.name} ({setting})", briefs=True) for v in variants}
     if setting == "pooled":
         ids: dict[int, str] = {}
         store = Store(workdir / "pooled.db")
         try:
             _ingest(store, pool, prefix, ids)
-            _run_briefs(store, tasks, runs, ids, settings)
+            _run_briefs(store, tasks, variants, runs, ids)
         finally:
             store.close()
         return list(runs.values())
@@ -228,12 +245,68 @@ def run_briefs(
         store = Store(path)
         try:
             _ingest(store, task.articles, prefix, ids)
-            _run_briefs(store, [task], runs, ids, settings)
+            _run_briefs(store, [task], variants, runs, ids)
         finally:
             store.close()
             for leftover in workdir.glob(f"{path.name}*"):
                 leftover.unlink()
     return list(runs.values())
+
+
+def pooled_articles(tasks: Sequence[Task]) -> list[Article]:
+    """Every article of `tasks` once (a doc in two topics' sets is stored once)."""
+    pool: dict[str, Article] = {}
+    for task in tasks:
+        for article in task.articles:
+            pool.setdefault(article.id, article)
+    return list(pool.values())
+
+
+def _check(modes: Iterable[str], settings_to_run: Iterable[str], query: str, baseline_names: Iterable[str] = ()) -> None:
+    for mode in modes:
+        if mode not in MODES:
+            raise QueryError(f"unknown mode {mode!r}: choose from {', '.join(MODES)}")
+    for setting in settings_to_run:
+        if setting not in SETTINGS:
+            raise QueryError(f"unknown setting {setting!r}: choose from {', '.join(SETTINGS)}")
+    if query not in TOPIC_PARTS:
+        raise QueryError(f"the topic must be given as one of {', '.join(TOPIC_PARTS)}, not {query!r}")
+    for name in baseline_names:
+        if name not in baselines.TOPIC_BASELINES:
+            raise QueryError(f"unknown baseline {name!r}: choose from {', '.join(baselines.TOPIC_BASELINES)}")
+
+
+def _tasks(source: Path, query: str, words: int, limit: int | None) -> tuple[list[Task], list[Task]]:
+    """The tasks to brief (the first `limit` topics) and the tasks of every topic (the pool)."""
+    every = topic_tasks(load_topics(source), query, words)
+    return (topic_tasks(load_topics(source, limit), query, words) if limit else every), every
+
+
+def brief_topics(
+    path: str | Path,
+    variants: Sequence[Variant],
+    *,
+    setting: str = "cluster",
+    query: str = "both",
+    words: int | None = None,
+    limit: int | None = None,
+) -> dict[str, SystemRun]:
+    """Brief the topics of `path` with each variant (for tuning: the stores are built once
+    for all variants). Returns {variant name: SystemRun} with `summaries` {topic: text}
+    for `rouge155.jackknifed_means`, times and cited articles."""
+    source = Path(path)
+    _check((v.mode for v in variants), (setting,), query)
+    words = words or WORDS[detect_format(source)]
+    tasks, every = _tasks(source, query, words, limit)
+    pool = pooled_articles(every) if setting == "pooled" else []
+    for variant in variants:
+        get_summarizer(variant.mode, variant.settings).prepare()
+    with tempfile.TemporaryDirectory(prefix="briefbot-eval-") as work:
+        runs = run_briefs(
+            tasks, pool, variants=variants, setting=setting,
+            prefix=source.stem.removesuffix("_topics") or "eval", workdir=Path(work),
+        )
+    return {variant.name: run for variant, run in zip(variants, runs)}
 
 
 def baseline_function(name: str) -> Callable[[Task], list[str]]:
@@ -315,35 +388,21 @@ def run_topic_eval(
     """
     source = Path(path)
     say = progress or (lambda line: None)
-    for mode in modes:
-        if mode not in MODES:
-            raise QueryError(f"unknown mode {mode!r}: choose from {', '.join(MODES)}")
-    for setting in settings_to_run:
-        if setting not in SETTINGS:
-            raise QueryError(f"unknown setting {setting!r}: choose from {', '.join(SETTINGS)}")
-    if query not in TOPIC_PARTS:
-        raise QueryError(f"--topic must be one of {', '.join(TOPIC_PARTS)}")
-    functions = {name: baseline_function(name) for name in baseline_names}  # fail early on a bad name
-    del functions
+    _check(modes, settings_to_run, query, baseline_names)
     words = words or WORDS[detect_format(source)]
-    all_topics = load_topics(source)
-    chosen = load_topics(source, limit) if limit else all_topics
-    tasks = topic_tasks(chosen, query, words)
+    tasks, every = _tasks(source, query, words, limit)
     prefix = source.stem.removesuffix("_topics") or "eval"
     say(f"{source.name}: {len(tasks)} topics, {sum(len(t.articles) for t in tasks)} articles")
     runs: list[SystemRun] = []
+    variants = [Variant(f"briefbot {mode}", mode, settings) for mode in modes]
     for mode in modes:
         get_summarizer(mode, settings).prepare()  # load a model outside the clock
     with tempfile.TemporaryDirectory(prefix="briefbot-eval-") as work:
         for setting in settings_to_run:
-            pool: list[Article] = []
-            if setting == "pooled":
-                seen: set[str] = set()
-                for task in topic_tasks(all_topics, query, words) if limit else tasks:
-                    pool.extend(a for a in task.articles if not (a.id in seen or seen.add(a.id)))
+            pool = pooled_articles(every) if setting == "pooled" else []
             say(f"briefs, {setting}: {', '.join(modes)}" + (f" ({len(pool)} articles pooled)" if pool else ""))
             runs.extend(
-                run_briefs(tasks, pool, settings=settings, modes=modes, setting=setting, prefix=prefix, workdir=Path(work))
+                run_briefs(tasks, pool, variants=variants, setting=setting, prefix=prefix, workdir=Path(work))
             )
     for name in baseline_names:
         say(f"baseline: {name}")
@@ -353,13 +412,13 @@ def run_topic_eval(
     if output:
         _write_summaries(Path(output), runs)
     say(f"ROUGE-1.5.5 over {len(runs) + len(peers)} systems ({resamples} bootstrap samples)")
-    scored_ids = {f"sys{i}": run for i, run in enumerate(runs, start=1) if run.summaries}
-    summaries = {sid: run.summaries for sid, run in scored_ids.items()}
+    ids = {f"sys{i}": run for i, run in enumerate(runs, start=1)}  # ROUGE-safe names
+    summaries = {sid: run.summaries for sid, run in ids.items() if run.summaries}
     summaries.update({f"nist{p}" if p.isdigit() else p: texts for p, texts in peers.items()})
     references = {task.id: task.references for task in tasks}
     scores = score(summaries, references, words=words, resamples=resamples) if summaries else {}
     report = TopicReport(str(source), len(tasks), words, query)
-    for sid, run in [(f"sys{i}", run) for i, run in enumerate(runs, start=1)]:
+    for sid, run in ids.items():
         share = run.cited_own / run.cited if run.briefs and run.cited else None
         note = f"{len(run.empty)} without a summary" if run.empty else ""
         report.rows.append(
@@ -384,8 +443,6 @@ def _reference_rows(report: TopicReport, scores: dict[str, SystemRouge], peers: 
     if humans:
         def mean(metric: str) -> float:
             return statistics.mean(getattr(h, metric).mean for h in humans)
-
-        from summarizer.evaluation.rouge155 import Interval
 
         combined = SystemRouge(
             "humans", *(Interval(mean(m), float("nan"), float("nan")) for m in ("rouge1", "rouge2", "su4")), tasks
@@ -424,8 +481,10 @@ def _cell(value, digits: int = 4) -> str:
 def format_topic_report(report: TopicReport) -> str:
     """The report as a Markdown table with its notes."""
     lines = [
-        f"{report.data}: {report.tasks} topics, {report.words} words, topic given as: {report.query}; "
-        "ROUGE-1.5.5 recall, jackknifed, NIST's settings, 95% bootstrap intervals",
+        (
+            f"{report.data}: {report.tasks} topics, {report.words} words, topic given as: {report.query}; "
+            "ROUGE-1.5.5 recall, jackknifed, NIST's settings, 95% bootstrap intervals"
+        ),
         "",
         "| system | ROUGE-1 | ROUGE-2 | SU4 | median ms/brief | own-set share | briefs citing another set |",
         "|---|---:|---:|---:|---:|---:|---:|",
