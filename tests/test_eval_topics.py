@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from summarizer.cli import main
 from summarizer.evaluation import baselines
-from summarizer.evaluation.duc import format_topic_report, run_topic_eval
+from summarizer.evaluation.duc import Variant, brief_topics, format_topic_report, run_topic_eval
 from summarizer.evaluation.rouge155 import (
     RougeError,
     jackknifed_means,
@@ -240,3 +240,20 @@ def test_update_sets_are_briefed_as_topics_of_their_own(tmp_path: Path, settings
     report = run_topic_eval(path, settings=settings, settings_to_run=("cluster",), baseline_names=("lead",), resamples=10)
     assert report.words == 100  # NIST's length for update summaries
     assert [row.summaries for row in report.rows] == [2, 2]
+
+
+@needs_perl
+def test_a_tuning_loop_briefs_variants_on_shared_stores_and_scores_them_fast(topics_file: Path, settings):
+    variants = [
+        Variant("default", "extractive", settings),
+        Variant("lead", "lead", settings),
+    ]
+    runs = brief_topics(topics_file, variants, setting="pooled", query="title", words=40)
+    references = references_of(load_topics(topics_file))
+    figures = {name: jackknifed_means(run.summaries, references, words=40) for name, run in runs.items()}
+    assert set(runs) == {"default", "lead"}
+    assert all(set(run.summaries) == {"T1", "T2", "T3"} for run in runs.values())
+    assert all(0 < rouge2 <= 1 and 0 < su4 <= 1 for rouge2, su4 in figures.values())
+    # The fast means are the NIST run's exact means.
+    full = score({"x": runs["default"].summaries}, references, words=40, resamples=1000)["x"]
+    assert figures["default"] == pytest.approx((full.exact_means["rouge2"], full.exact_means["su4"]))
