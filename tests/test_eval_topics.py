@@ -257,3 +257,18 @@ def test_a_tuning_loop_briefs_variants_on_shared_stores_and_scores_them_fast(top
     # The fast means are the NIST run's exact means.
     full = score({"x": runs["default"].summaries}, references, words=40, resamples=1000)["x"]
     assert figures["default"] == pytest.approx((full.exact_means["rouge2"], full.exact_means["su4"]))
+
+
+@needs_perl
+def test_a_topic_the_brief_finds_nothing_for_scores_zero(tmp_path: Path, settings):
+    unanswerable = _topic("T2") | {"id": "T9", "title": "xylophone quasar", "narrative": ""}
+    path = tmp_path / "two_topics.jsonl"
+    path.write_text(json.dumps(_topic("T1")) + "\n" + json.dumps(unanswerable) + "\n")
+    report = run_topic_eval(
+        path, settings=settings, settings_to_run=("cluster",), baseline_names=(), query="title", words=40,
+        resamples=10,
+    )
+    (row,) = report.rows
+    assert row.note == "1 without a summary, scored 0"
+    assert row.rouge.rouge2_by_topic["T9"] == 0.0 and row.rouge.rouge2_by_topic["T1"] > 0
+    assert any("T9: nothing matched" in note for note in report.notes)

@@ -149,7 +149,9 @@ def topic_tasks(topics: Sequence[Topic], query: str, words: int) -> list[Task]:
     return tasks
 
 
-def _ingest(store: Store, articles: Iterable[Article], prefix: str, ids: dict[int, str]) -> None:
+def _ingest(store: Store, articles: Iterable[Article], prefix: str, ids: dict[int, list[str]]) -> None:
+    """Store `articles`; `ids` maps each stored article to its doc ids (the store keeps one
+    article for docs with the same text)."""
     for article in articles:
         doc = Document(
             url=f"{prefix}/{article.id}", title=article.title, text=article.text,
@@ -158,7 +160,7 @@ def _ingest(store: Store, articles: Iterable[Article], prefix: str, ids: dict[in
         result = ingest_document(store, doc)
         if result.outcome is Outcome.FAILED or result.article_id is None:
             raise DataError(f"article {article.id} could not be stored: {result.reason}")
-        ids.setdefault(result.article_id, article.id)
+        ids.setdefault(result.article_id, []).append(article.id)
 
 
 def summary_text(sentences: Iterable[str], words: int) -> str:
@@ -176,18 +178,25 @@ def summary_text(sentences: Iterable[str], words: int) -> str:
     return "\n".join(lines)
 
 
-def _record_brief(run: SystemRun, task: Task, result: Brief, ids: dict[int, str], ms: float) -> None:
+def _no_summary(run: SystemRun, task: Task, reason: str) -> None:
+    """A task without a summary scores 0 (an empty summary), as a missing one did at DUC."""
+    run.summaries[task.id] = ""
+    run.empty.append(f"{task.id}: {reason}")
+
+
+def _record_brief(run: SystemRun, task: Task, result: Brief, ids: dict[int, list[str]], ms: float) -> None:
     run.ms.append(ms)
     if result.empty:
-        run.empty.append(f"{task.id}: nothing matched")
+        _no_summary(run, task, "nothing matched")
         return
     run.summaries[task.id] = summary_text((s.text for s in result.sentences), task.words)
     own = {a.id for a in task.articles}
-    cited = {ids.get(i, f"#{i}") for c in result.citations for i in c.article_ids}
-    run.cited_ids[task.id] = sorted(cited)
+    cited = {i for c in result.citations for i in c.article_ids}
+    run.cited_ids[task.id] = sorted(ids.get(i, [f"#{i}"])[0] for i in cited)
+    mine = sum(1 for i in cited if own.intersection(ids.get(i, ())))
     run.cited += len(cited)
-    run.cited_own += len(cited & own)
-    run.off_topic_briefs += bool(cited - own)
+    run.cited_own += mine
+    run.off_topic_briefs += mine < len(cited)
 
 
 @dataclass(frozen=True)
@@ -200,7 +209,8 @@ class Variant:
 
 
 def _run_briefs(
-    store: Store, tasks: Sequence[Task], variants: Sequence[Variant], runs: dict[str, SystemRun], ids: dict[int, str]
+    store: Store, tasks: Sequence[Task], variants: Sequence[Variant], runs: dict[str, SystemRun],
+    ids: dict[int, list[str]],
 ) -> None:
     for variant in variants:
         run = runs[variant.name]
@@ -212,7 +222,7 @@ def _run_briefs(
                     **brief_length(task.words),
                 )
             except BriefbotError as exc:
-                run.empty.append(f"{task.id}: {exc}")
+                _no_summary(run, task, str(exc))
                 continue
             _record_brief(run, task, result, ids, (time.perf_counter() - started) * 1000)
 
@@ -231,7 +241,7 @@ def run_briefs(
     once per store whatever the number of variants."""
     runs = {v.name: SystemRun(f"{v.name} ({setting})", briefs=True) for v in variants}
     if setting == "pooled":
-        ids: dict[int, str] = {}
+        ids: dict[int, list[str]] = {}
         store = Store(workdir / "pooled.db")
         try:
             _ingest(store, pool, prefix, ids)
@@ -412,15 +422,15 @@ def run_topic_eval(
     if output:
         _write_summaries(Path(output), runs)
     say(f"ROUGE-1.5.5 over {len(runs) + len(peers)} systems ({resamples} bootstrap samples)")
-    ids = {f"sys{i}": run for i, run in enumerate(runs, start=1)}  # ROUGE-safe names
-    summaries = {sid: run.summaries for sid, run in ids.items() if run.summaries}
+    by_id = {f"sys{i}": run for i, run in enumerate(runs, start=1)}  # ROUGE-safe names
+    summaries = {sid: run.summaries for sid, run in by_id.items() if run.summaries}
     summaries.update({f"nist{p}" if p.isdigit() else p: texts for p, texts in peers.items()})
     references = {task.id: task.references for task in tasks}
     scores = score(summaries, references, words=words, resamples=resamples) if summaries else {}
     report = TopicReport(str(source), len(tasks), words, query)
-    for sid, run in ids.items():
+    for sid, run in by_id.items():
         share = run.cited_own / run.cited if run.briefs and run.cited else None
-        note = f"{len(run.empty)} without a summary" if run.empty else ""
+        note = f"{len(run.empty)} without a summary, scored 0" if run.empty else ""
         report.rows.append(
             Row(run.system, scores.get(sid), _median(run.ms), share,
                 run.off_topic_briefs if run.briefs else None, len(run.summaries), note)
