@@ -283,7 +283,8 @@ def eval_command(
         err.print(line, markup=False)
     kind = detect_format(data)
     if kind in ("topics", "update"):
-        from summarizer.evaluation.duc import SETTINGS, format_topic_report, run_topic_eval
+        from summarizer.evaluation.duc import SETTINGS
+        from summarizer.evaluation.duc_report import format_topic_report, run_topic_eval
 
         report = run_topic_eval(
             data, settings=ctx.settings, modes=names(modes or "extractive"),

@@ -18,7 +18,8 @@ from click.testing import CliRunner
 
 from summarizer.cli import main
 from summarizer.evaluation import baselines
-from summarizer.evaluation.duc import Variant, brief_topics, format_topic_report, run_topic_eval
+from summarizer.evaluation.duc import Variant, brief_topics
+from summarizer.evaluation.duc_report import format_topic_report, run_topic_eval
 from summarizer.evaluation.rouge155 import (
     RougeError,
     jackknifed_means,

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from summarizer.config import Settings
-from summarizer.evaluation.baselines import BaselineError, sumy_baseline
 from summarizer.errors import BriefbotError, QueryError
+from summarizer.evaluation.baselines import BaselineError, sumy_baseline
 from summarizer.sentences import split_sentences
 from summarizer.summaries import MODES, Budget, Passage, get_summarizer
 
