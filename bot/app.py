@@ -6,11 +6,14 @@ Stable API for the other bot modules (bot/digests.py included):
   settings.discord_api_base / discord_gateway_url when set (a proxy in front of Discord,
   or a test double). `run(settings)` starts it until SIGINT/SIGTERM.
 - `BriefBot.settings`, `BriefBot.clock()` (aware UTC now; tests inject a clock).
-- `await bot.in_store(fn, *args, background=False, quick=False, **kwargs)`: runs
+- `await bot.in_store(fn, *args, background=False, quick=False, lane=None, **kwargs)`: runs
   `fn(store, *args, **kwargs)` in a worker thread with that thread's own Store, and returns
-  its result. Three separate thread pools, so slow work never delays quick work: commands
+  its result. Separate thread pools, so slow work never delays quick work: commands
   (two workers: briefs, ingestion), background=True (one: polling, digests), quick=True
-  (one: small reads such as autocomplete lists).
+  (one: small reads such as autocomplete lists), lane="summaries" (one: model-based briefs).
+- `bot.track(interaction)`: an interaction being answered in the current task; at shutdown
+  each gets its answer within `SHUTDOWN_GRACE` seconds or a short apology, and interactions
+  arriving during shutdown are refused at once (`bot.shutting_down`).
 - `scope_of(interaction)`: the store scope of an interaction (guild id, or "global" in DMs).
 - `EXTENSIONS`: modules loaded at start; each has `async def setup(bot)` (discord.py's
   extension protocol) and adds its cogs/commands to `bot.tree`.
@@ -40,6 +43,8 @@ from summarizer.config import Settings
 from summarizer.models import GLOBAL_SCOPE
 from summarizer.store import Store
 
+from .logs import redact_handlers
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -49,10 +54,8 @@ DEFAULT_API_BASE = "https://discord.com/api/v10"
 DEFAULT_GATEWAY = "wss://gateway.discord.gg/"
 NO_MENTIONS = discord.AllowedMentions.none()
 FAILURE_TEXT = "Something went wrong on my side; please try again in a moment."
-LANES = {"command": 2, "background": 1, "quick": 1}  # thread pools and their workers
-# Names of the tasks discord.py answers slash commands and component clicks in.
-ANSWER_TASKS = ("CommandTree-invoker", "discord-ui-view-dispatch-")
-ANSWER_GRACE = 20.0  # seconds a shutdown waits for answers in progress
+LANES = {"command": 2, "background": 1, "quick": 1, "summaries": 1}  # thread pools and their workers
+SHUTDOWN_TEXT = "briefbot is restarting and could not finish this; please try again in a minute."
 
 
 def api_base(url: str) -> str:
@@ -117,6 +120,21 @@ class _StorePool:
             self._opened.clear()
 
 
+class BriefTree(app_commands.CommandTree):
+    """The command tree: every command is tracked while it is answered, and refused at once
+    with an apology while the bot shuts down."""
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        bot = self.client
+        assert isinstance(bot, BriefBot)
+        if bot.shutting_down:
+            await bot.refuse_during_shutdown(interaction)
+            return False
+        if interaction.type is discord.InteractionType.application_command:
+            bot.track(interaction)
+        return True
+
+
 class BriefBot(commands.Bot):
     """briefbot's client: app commands only (no prefix commands, no privileged intents)."""
 
@@ -130,6 +148,7 @@ class BriefBot(commands.Bot):
             allowed_mentions=NO_MENTIONS,
             chunk_guilds_at_startup=False,
             guild_ready_timeout=0.5,
+            tree_cls=BriefTree,
         )
         self.settings = settings
         self.clock: Callable[[], datetime] = clock or utc_now
@@ -138,14 +157,24 @@ class BriefBot(commands.Bot):
             for lane, workers in LANES.items()
         }
         self.tree.on_error = self._on_app_command_error
+        self.shutting_down = False
+        self._answering: dict[asyncio.Task, discord.Interaction] = {}
+        self._refused = 0
 
     async def in_store(
-        self, fn: Callable[..., T], /, *args: Any, background: bool = False, quick: bool = False, **kwargs: Any
+        self,
+        fn: Callable[..., T],
+        /,
+        *args: Any,
+        background: bool = False,
+        quick: bool = False,
+        lane: str | None = None,
+        **kwargs: Any,
     ) -> T:
         """Run `fn(store, *args, **kwargs)` in a worker thread (with that thread's own Store) and
         return its result; the event loop stays free meanwhile. `background` is for scheduled
-        work, `quick` for small reads: each has its own pool."""
-        pool = self._pools["background" if background else "quick" if quick else "command"]
+        work, `quick` for small reads, `lane` names one of LANES: each has its own pool."""
+        pool = self._pools[lane or ("background" if background else "quick" if quick else "command")]
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(pool.executor, functools.partial(pool.call, fn, args, kwargs))
 
@@ -160,23 +189,66 @@ class BriefBot(commands.Bot):
         await sync_commands(self)
 
     async def close(self) -> None:
-        await self._finish_answers()
+        if not self.shutting_down:
+            self.shutting_down = True
+            await self._finish_answers()
         await super().close()
         for pool in self._pools.values():
             await asyncio.to_thread(pool.shutdown)
 
+    def track(self, interaction: discord.Interaction) -> None:
+        """The current task answers `interaction`: at shutdown it gets its answer or an apology."""
+        task = asyncio.current_task()
+        if task is None:
+            return
+        self._answering[task] = interaction
+        task.add_done_callback(lambda done: self._answering.pop(done, None))
+
+    async def refuse_during_shutdown(self, interaction: discord.Interaction) -> None:
+        """An interaction that arrived while shutting down: an apology at once (autocomplete
+        gets no choices)."""
+        self._refused += 1
+        try:
+            if interaction.type is discord.InteractionType.autocomplete:
+                await interaction.response.autocomplete([])
+            else:
+                await interaction.response.send_message(SHUTDOWN_TEXT, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException:
+            log.info("could not refuse an interaction during shutdown", exc_info=True)
+
     async def _finish_answers(self) -> None:
-        """On shutdown (a restart, a deploy), let commands and button clicks being answered
-        finish, up to ANSWER_GRACE seconds, so nobody is left with "thinking..." forever.
-        discord.py runs each in a task it names (tests/test_bot_startup.py pins the names)."""
+        """On shutdown (a restart, a deploy), let the commands and button clicks being answered
+        finish, up to SHUTDOWN_GRACE seconds; the ones still running then are stopped and get
+        a short apology, so nobody is left with "thinking..." forever."""
         current = asyncio.current_task()
-        answering = [
-            task for task in asyncio.all_tasks()
-            if task is not current and not task.done() and task.get_name().startswith(ANSWER_TASKS)
-        ]
+        answering = {task: ix for task, ix in self._answering.items() if task is not current and not task.done()}
+        finished: set[asyncio.Task] = set()
+        late: set[asyncio.Task] = set()
         if answering:
-            log.info("letting %d answer(s) finish before closing", len(answering))
-            await asyncio.wait(answering, timeout=ANSWER_GRACE)
+            log.info("letting %d answer(s) finish (up to %.0f s) before closing", len(answering), self.settings.shutdown_grace)
+            finished, late = await asyncio.wait(answering, timeout=self.settings.shutdown_grace)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*(self._apologise(answering[task]) for task in late))
+        log.info(
+            "shutdown: %d answer(s) finished, %d apologised for after the grace period, "
+            "%d interaction(s) refused during shutdown",
+            len(finished), len(late), self._refused,
+        )
+
+    async def _apologise(self, interaction: discord.Interaction) -> None:
+        """Replace a pending "thinking..." with SHUTDOWN_TEXT (a click gets an ephemeral note)."""
+        try:
+            if not interaction.response.is_done():
+                await interaction.response.send_message(SHUTDOWN_TEXT, ephemeral=True, allowed_mentions=NO_MENTIONS)
+            elif interaction.type is discord.InteractionType.component:
+                await interaction.followup.send(SHUTDOWN_TEXT, ephemeral=True, allowed_mentions=NO_MENTIONS)
+            else:
+                await interaction.edit_original_response(
+                    content=SHUTDOWN_TEXT, embed=None, view=None, allowed_mentions=NO_MENTIONS
+                )
+        except discord.HTTPException:
+            log.warning("could not apologise for an unfinished answer", exc_info=True)
 
     async def on_ready(self) -> None:
         log.info("connected as %s to %d guild(s)", self.user, len(self.guilds))
@@ -185,6 +257,10 @@ class BriefBot(commands.Bot):
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
         """Unexpected failures: log them and tell the user briefly, never a silent timeout."""
+        if isinstance(error, app_commands.CommandOnCooldown):
+            wait = max(1, round(error.retry_after))
+            await self.tell(interaction, f"You're asking quickly: try again in {wait} s.")
+            return
         if isinstance(error, app_commands.CheckFailure):
             await self.tell(interaction, str(error) or "You can't use this command here.")
             return
@@ -223,6 +299,7 @@ def run(settings: Settings) -> None:
             "(or the environment) and start again."
         )
     discord.utils.setup_logging(level=getattr(logging, settings.log_level.upper(), logging.INFO))
+    redact_handlers()
     try:
         asyncio.run(_serve(settings))
     except discord.LoginFailure:

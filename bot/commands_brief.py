@@ -1,9 +1,21 @@
 """`/brief topic [mode] [articles] [since] [private]`: a cited summary, with buttons to make it
 longer, shorter or switch mode (editing the same message), and topic autocomplete.
 
-The command defers at once (the summary runs in a worker thread), then edits its reply.
-Buttons live as long as the interaction token that lets the bot edit the reply (15 min,
-with a margin); then they are removed.
+The command defers at once (the summary runs in a worker thread), then edits its reply; when
+that final edit fails (rate limits past discord.py's retries), the answer goes out as a
+follow-up, which fills the "thinking..." message.
+
+Buttons survive restarts: they are discord.py persistent components (`BriefButton`, a
+`DynamicItem` registered with `bot.add_dynamic_items`) whose custom id carries the brief's
+state: the id of the request stored in the `brief_requests` table (topic, articles, since,
+scope, requester), the mode and the length shown. Any bot process can answer a click, with
+the click's own interaction token, for BRIEF_BUTTONS_HOURS; an older click answers "this
+brief has expired" and removes the buttons.
+
+Load: each mode's queue is bounded by BRIEF_QUEUE_DEADLINE (bot/load.py). A brief that could
+not be answered in time in its mode is answered in the fast extractive mode with a note, or,
+when that is saturated too, gets an apology at once; a brief still unanswered after
+HARD_LIMIT_FACTOR deadlines (never past Discord's 15-minute token lifetime) gets an apology.
 """
 
 from __future__ import annotations
@@ -14,6 +26,8 @@ import re
 import time
 from collections import Counter
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import cast
 
 import discord
 from discord import app_commands
@@ -21,11 +35,12 @@ from discord.ext import commands
 
 from summarizer.errors import BriefbotError
 from summarizer.models import Brief
+from summarizer.store import Store, parse_utc, utc_iso
 from summarizer.store.search import describe_window, parse_since
-from summarizer.store import Store
 from summarizer.summaries import MODES, get_summarizer, ready_modes
 
 from .app import NO_MENTIONS, BriefBot, scope_of
+from .load import ModeLoad
 from .render import brief_embed, escape, truncate
 
 log = logging.getLogger(__name__)
@@ -34,12 +49,24 @@ MAX_SENTENCES = 10
 SENTENCE_STEP = 2
 MAX_BRIEF_CHARS = 3500  # the summary stays well inside an embed description (4,096)
 MAX_ARTICLES = 10
-BUTTON_LIFETIME = 14.5 * 60  # seconds; the /brief token (15 min) must still edit the reply
+MAX_TOPIC = 200  # characters; the option says so to Discord, the command checks it again
 AUTOCOMPLETE_CHOICES = 25
 CHOICE_CHARS = 100
 TOPIC_REFRESH = 60.0  # seconds between refreshes of the autocomplete suggestions
 _CAPITALISED = re.compile(r"(?:[A-Z][\w'’.-]*\s?)+")
 COLD_WAIT = 1.5  # seconds autocomplete waits for a first load (Discord allows 3)
+FAST_MODE = "extractive"
+MODEL_LANE = {"semantic": "summaries", "abstractive": "summaries"}  # other modes: "command"
+HARD_LIMIT_FACTOR = 3  # a brief unanswered after this many queue deadlines gets an apology
+TOKEN_MARGIN = 14 * 60.0  # seconds: every answer goes out before the 15-minute token expires
+# custom_id: brief:<action>:<request id, base 36>:<mode shown>:<sentences shown> (<= 100 chars)
+BUTTON_TEMPLATE = r"brief:(?P<action>longer|shorter|to-[a-z]+):(?P<rid>[0-9a-z]{1,12}):(?P<mode>[a-z]{1,20}):(?P<sentences>\d{1,2})"
+
+BUSY_TEXT = "I'm answering too many briefs right now; please try again in a minute."
+SLOW_TEXT = "This brief took too long to prepare; please try again in a minute."
+DOWNGRADE_NOTE = "{mode} summaries are busy right now, so this is the fast extractive summary."
+EXPIRED_TEXT = "This brief has expired; run `/brief` again."
+NOT_YOURS_TEXT = "Only the person who asked for this brief can change it; run `/brief` for your own."
 
 
 @dataclass(frozen=True)
@@ -62,6 +89,40 @@ class BriefRequest:
         """The same request with a few fewer sentences (at least one)."""
         return replace(self, sentences=max(1, self.sentences - SENTENCE_STEP))
 
+    def after(self, action: str) -> BriefRequest:
+        """The request a button leads to: 'longer', 'shorter' or 'to-<mode>'."""
+        if action == "longer":
+            return self.longer()
+        if action == "shorter":
+            return self.shorter()
+        return replace(self, mode=action.removeprefix("to-"))
+
+
+def save_request(store: Store, request: BriefRequest, now: datetime, keep: timedelta) -> int:
+    """Store what a posted brief asked for (its buttons carry the returned id); requests older
+    than `keep` are deleted on the way (their buttons answer 'expired')."""
+    with store.transaction():
+        store.db.execute("DELETE FROM brief_requests WHERE created_at < ?", [utc_iso(now - keep)])
+        cursor = store.db.execute(
+            "INSERT INTO brief_requests (topic, articles, since, scope, user_id, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [request.topic, request.articles, request.since, request.scope, str(request.user_id), utc_iso(now)],
+        )
+    return int(cursor.lastrowid or 0)
+
+
+def load_request(store: Store, request_id: int, mode: str, sentences: int, not_before: datetime) -> BriefRequest | None:
+    """The stored request `request_id` shown in `mode` with `sentences`, or None when it is
+    unknown or older than `not_before`."""
+    row = store.db.execute(
+        "SELECT topic, articles, since, scope, user_id, created_at FROM brief_requests WHERE id = ?", [request_id]
+    ).fetchone()
+    created = parse_utc(row[5]) if row else None
+    if row is None or created is None or created < not_before:
+        return None
+    topic, articles, since, scope, user_id, _ = row
+    return BriefRequest(topic, mode, sentences, articles, since, scope, int(user_id))
+
 
 def run_brief(store: Store, topic: str, **options) -> Brief:
     """summarizer.briefs.brief.brief, imported here, in the worker thread: the summary modes load
@@ -69,6 +130,13 @@ def run_brief(store: Store, topic: str, **options) -> Brief:
     from summarizer.briefs.brief import brief
 
     return brief(store, topic, **options)
+
+
+def timed_brief(store: Store, topic: str, **options) -> tuple[Brief, float]:
+    """run_brief and the seconds it took in its worker (queueing excluded)."""
+    started = time.perf_counter()
+    result = run_brief(store, topic, **options)
+    return result, time.perf_counter() - started
 
 
 def _max_chars(bot: BriefBot, sentences: int) -> int:
@@ -94,49 +162,75 @@ def no_match_text(brief: Brief, since_words: str) -> str:
     )
 
 
-class BriefView(discord.ui.View):
-    """Longer / Shorter / other modes for one brief; only its requester may use them."""
+def _base36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        number, rest = divmod(number, 36)
+        out = digits[rest] + out
+        if not number:
+            return out
 
-    def __init__(self, cog: BriefCog, request: BriefRequest, origin: discord.Interaction, deadline: float):
-        super().__init__(timeout=max(deadline - time.monotonic(), 1.0))
-        self.cog, self.request, self.origin, self.deadline = cog, request, origin, deadline
-        self._add("Longer", "brief:longer", request.sentences >= MAX_SENTENCES, self.request.longer)
-        self._add("Shorter", "brief:shorter", request.sentences <= 1, self.request.shorter)
-        for mode in ready_modes(cog.bot.settings):  # no button that can only fail
-            if mode != request.mode:
-                self._add(mode.capitalize(), f"brief:mode:{mode}", False, lambda m=mode: replace(self.request, mode=m))
 
-    def _add(self, label: str, custom_id: str, disabled: bool, derive) -> None:
-        button = discord.ui.Button(label=label, custom_id=custom_id, disabled=disabled, style=discord.ButtonStyle.secondary)
+class BriefButton(discord.ui.DynamicItem[discord.ui.Button], template=BUTTON_TEMPLATE):
+    """Longer / Shorter / another mode, for the brief whose state is in the custom id; any
+    bot process answers it (after a restart too)."""
 
-        async def clicked(interaction: discord.Interaction) -> None:
-            await self.cog.rerun(interaction, self, derive())
-
-        button.callback = clicked
-        self.add_item(button)
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        # discord.py restarts the timeout after each click; keep the token's absolute deadline.
-        self.timeout = max(self.deadline - time.monotonic(), 1.0)
-        if interaction.user.id == self.request.user_id:
-            return True
-        await interaction.response.send_message(
-            "Only the person who asked for this brief can change it; run `/brief` for your own.",
-            ephemeral=True,
-            allowed_mentions=NO_MENTIONS,
+    def __init__(self, action: str, request_id: int, mode: str, sentences: int, *, label: str, disabled: bool = False):
+        custom_id = f"brief:{action}:{_base36(request_id)}:{mode}:{sentences}"
+        super().__init__(
+            discord.ui.Button(label=label, custom_id=custom_id, disabled=disabled, style=discord.ButtonStyle.secondary)
         )
-        return False
+        self.action, self.request_id, self.mode, self.sentences = action, request_id, mode, sentences
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item) -> None:
-        """A click that failed unexpectedly: an apology, not silence (discord.py only logs)."""
-        await self.cog.bot.report_failure(interaction, error, f"button {getattr(item, 'custom_id', '?')}")
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str], /):
+        return cls(
+            match["action"], int(match["rid"], 36), match["mode"], int(match["sentences"]),
+            label=getattr(item, "label", None) or "", disabled=bool(getattr(item, "disabled", False)),
+        )
 
-    async def on_timeout(self) -> None:
-        """The token that edits the reply is about to expire: take the buttons away."""
-        try:
-            await self.origin.edit_original_response(view=None, allowed_mentions=NO_MENTIONS)
-        except discord.HTTPException:
-            log.info("could not remove the buttons of an old brief", exc_info=True)
+    async def callback(self, interaction: discord.Interaction) -> None:
+        cog = cast(BriefBot, interaction.client).get_cog("BriefCog")
+        if isinstance(cog, BriefCog):
+            await cog.clicked(interaction, self)
+
+
+class OldBriefButton(discord.ui.DynamicItem[discord.ui.Button], template=r"brief:(?:longer|shorter|mode:[a-z]+)"):
+    """Buttons of briefs posted before buttons carried their state (their request is unknown):
+    a click says the brief expired and removes them, instead of "This interaction failed"."""
+
+    def __init__(self, item: discord.ui.Button):
+        super().__init__(item)
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str], /):
+        return cls(discord.ui.Button(label=getattr(item, "label", None) or "", custom_id=match.group(0)))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        cog = cast(BriefBot, interaction.client).get_cog("BriefCog")
+        if isinstance(cog, BriefCog):
+            await cog.expired(interaction)
+
+
+def brief_view(bot: BriefBot, request_id: int, request: BriefRequest) -> discord.ui.View:
+    """The buttons under a brief (no timeout: they are persistent; see the module docstring)."""
+    view = discord.ui.View(timeout=None)
+    shown = (request_id, request.mode, request.sentences)
+    view.add_item(BriefButton("longer", *shown, label="Longer", disabled=request.sentences >= MAX_SENTENCES))
+    view.add_item(BriefButton("shorter", *shown, label="Shorter", disabled=request.sentences <= 1))
+    for mode in ready_modes(bot.settings):  # no button that can only fail
+        if mode != request.mode:
+            view.add_item(BriefButton(f"to-{mode}", *shown, label=mode.capitalize()))
+    return view
+
+
+def _cooldown(interaction: discord.Interaction) -> app_commands.Cooldown | None:
+    """BRIEF_COOLDOWN_RATE uses per BRIEF_COOLDOWN_SECONDS per user (none when the rate is 0)."""
+    settings = cast(BriefBot, interaction.client).settings
+    if settings.brief_cooldown_rate <= 0:
+        return None
+    return app_commands.Cooldown(settings.brief_cooldown_rate, settings.brief_cooldown_seconds)
 
 
 class TopicSuggestions:
@@ -189,7 +283,7 @@ class TopicSuggestions:
         if cached is None:
             try:
                 await asyncio.wait_for(asyncio.shield(self._load(scope)), COLD_WAIT)
-            except (TimeoutError, asyncio.TimeoutError):
+            except TimeoutError:
                 return []
             cached = self._cache[scope]
         elif time.monotonic() - cached[0] > TOPIC_REFRESH:
@@ -199,6 +293,7 @@ class TopicSuggestions:
         return matches[:AUTOCOMPLETE_CHOICES]
 
 
+
 class BriefCog(commands.Cog):
     """The /brief command and its buttons."""
 
@@ -206,21 +301,29 @@ class BriefCog(commands.Cog):
         self.bot = bot
         self.topics = TopicSuggestions(bot)
         self._preparing: asyncio.Task | None = None
+        lanes = {mode: MODEL_LANE.get(mode, "command") for mode in MODES}
+        self.load = ModeLoad(lanes, {"command": 2, "summaries": 1}, bot.settings.brief_queue_deadline)
+        self.hard_limit = min(HARD_LIMIT_FACTOR * bot.settings.brief_queue_deadline, TOKEN_MARGIN)
 
     async def cog_load(self) -> None:
-        # The default mode's model loads in a thread at start, not in the first user's /brief.
-        self._preparing = asyncio.get_running_loop().create_task(self._prepare_default_mode())
+        # Models load in a thread at start (the default mode's first), not in a user's /brief:
+        # a first load takes seconds, which the queue deadline cannot foresee.
+        self._preparing = asyncio.get_running_loop().create_task(self._prepare_modes())
+        self.bot.add_dynamic_items(BriefButton, OldBriefButton)
 
     async def cog_unload(self) -> None:
         if self._preparing is not None:
             self._preparing.cancel()
+        self.bot.remove_dynamic_items(BriefButton, OldBriefButton)
 
-    async def _prepare_default_mode(self) -> None:
-        try:
-            summarizer = get_summarizer(self.bot.settings.default_mode, self.bot.settings)
-            await asyncio.to_thread(summarizer.prepare)
-        except Exception as error:  # the mode's own error reaches users when they ask for it
-            log.warning("could not prepare the default mode %r: %s", self.bot.settings.default_mode, error)
+    async def _prepare_modes(self) -> None:
+        settings = self.bot.settings
+        modes = dict.fromkeys([settings.default_mode, *ready_modes(settings)])
+        for mode in modes:
+            try:
+                await asyncio.to_thread(get_summarizer(mode, settings).prepare)
+            except Exception as error:  # the mode's own error reaches users when they ask for it
+                log.warning("could not prepare the %r mode: %s", mode, error)
 
     @app_commands.command(name="brief", description="A short summary of the stored news on a topic, with sources")
     @app_commands.describe(
@@ -231,19 +334,28 @@ class BriefCog(commands.Cog):
         private="Only you see the answer",
     )
     @app_commands.choices(mode=[app_commands.Choice(name=m, value=m) for m in MODES])
+    @app_commands.checks.dynamic_cooldown(_cooldown)
     async def brief(
         self,
         interaction: discord.Interaction,
-        topic: app_commands.Range[str, 1, 200],
+        topic: app_commands.Range[str, 1, MAX_TOPIC],
         mode: str | None = None,
         articles: app_commands.Range[int, 1, MAX_ARTICLES] | None = None,
         since: app_commands.Range[str, 1, 40] | None = None,
         private: bool = False,
     ) -> None:
         started = time.monotonic()
+        topic = " ".join(topic.split())
+        if len(topic) > MAX_TOPIC:  # Discord enforces the option's limit; a proxy might not
+            await interaction.response.send_message(
+                f"That topic is {len(topic)} characters long: keep it under {MAX_TOPIC}, a few words are best.",
+                ephemeral=True,
+                allowed_mentions=NO_MENTIONS,
+            )
+            return
         await interaction.response.defer(thinking=True, ephemeral=private)
         request = BriefRequest(
-            topic=topic.strip(),
+            topic=topic,
             mode=mode or self.bot.settings.default_mode,
             sentences=max(1, min(MAX_SENTENCES, self.bot.settings.brief_sentences)),
             articles=articles,
@@ -251,13 +363,13 @@ class BriefCog(commands.Cog):
             scope=scope_of(interaction),
             user_id=interaction.user.id,
         )
-        embed, text = await self.compose(request, started)
+        answered, embed, text = await self.compose(request, started, fallback=True)
         view = None
         if embed is not None:
-            view = BriefView(self, request, interaction, deadline=started + BUTTON_LIFETIME)
-        await interaction.edit_original_response(
-            content=text, embed=embed, view=view, allowed_mentions=NO_MENTIONS
-        )
+            keep = timedelta(hours=self.bot.settings.brief_buttons_hours)
+            request_id = await self.bot.in_store(save_request, answered, self.bot.clock(), keep, quick=True)
+            view = brief_view(self.bot, request_id, answered)
+        await self.finish(interaction, content=text, embed=embed, view=view, ephemeral=private)
 
     @brief.autocomplete("topic")
     async def topic_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -268,43 +380,122 @@ class BriefCog(commands.Cog):
             choices.append(app_commands.Choice(name=value, value=value))
         return choices
 
-    async def compose(self, request: BriefRequest, started: float) -> tuple[discord.Embed | None, str | None]:
-        """Run the brief in a worker thread; return (embed, None) or (None, a message to show)."""
+    def _admit(self, mode: str, fallback: bool) -> tuple[str | None, str | None]:
+        """The mode to answer in now (None: too busy) and a note when it is not the one asked."""
+        if self.load.admit(mode):
+            return mode, None
+        if fallback and mode != FAST_MODE and self.load.admit(FAST_MODE):
+            log.info("%s briefs are past the queue deadline: answering in %s", mode, FAST_MODE)
+            return FAST_MODE, DOWNGRADE_NOTE.format(mode=mode.capitalize())
+        log.info("%s briefs are past the queue deadline: apologising", mode)
+        return None, None
+
+    async def compose(
+        self, request: BriefRequest, started: float, *, fallback: bool
+    ) -> tuple[BriefRequest, discord.Embed | None, str | None]:
+        """Run the brief in a worker thread, within the queue deadline (see the module
+        docstring). Returns the request answered (its mode may be the fast one), and the embed
+        with an optional note, or no embed and a message to show."""
         now = self.bot.clock()
         try:
             since = parse_since(request.since, now) if request.since else None
         except (ValueError, BriefbotError) as error:
-            return None, escape(str(error))  # the engine's message names `since` and what it takes
+            return request, None, escape(str(error))  # the engine's message names `since` and what it takes
+        mode, note = self._admit(request.mode, fallback)
+        if mode is None:
+            return request, None, BUSY_TEXT
+        request = replace(request, mode=mode)
+        elapsed = None
         try:
-            result = await self.bot.in_store(
-                run_brief,
-                request.topic,
-                settings=self.bot.settings,
-                mode=request.mode,
-                articles=request.articles,
-                sentences=request.sentences,
-                max_chars=_max_chars(self.bot, request.sentences),
-                since=since,
-                scope=request.scope,
-                now=now,
+            result, elapsed = await asyncio.wait_for(
+                self.bot.in_store(
+                    timed_brief,
+                    request.topic,
+                    lane=MODEL_LANE.get(mode, "command"),
+                    settings=self.bot.settings,
+                    mode=mode,
+                    articles=request.articles,
+                    sentences=request.sentences,
+                    max_chars=_max_chars(self.bot, request.sentences),
+                    since=since,
+                    scope=request.scope,
+                    now=now,
+                ),
+                self.hard_limit,
             )
+        except TimeoutError:
+            log.warning("a %s brief was not ready after %.0f s: apologising", mode, self.hard_limit)
+            return request, None, SLOW_TEXT
         except BriefbotError as error:
-            return None, escape(str(error))
+            return request, None, escape(str(error))
+        finally:
+            self.load.done(mode, elapsed)
         if result.empty:
-            return None, no_match_text(result, describe_window(since, now))
-        return brief_embed(result, time.monotonic() - started), None
+            return request, None, no_match_text(result, describe_window(since, now))
+        return request, brief_embed(result, time.monotonic() - started), note
 
-    async def rerun(self, interaction: discord.Interaction, view: BriefView, request: BriefRequest) -> None:
-        """A button was clicked: summarize again and edit the same message."""
+    async def finish(
+        self,
+        interaction: discord.Interaction,
+        *,
+        content: str | None,
+        embed: discord.Embed | None,
+        view: discord.ui.View | None,
+        ephemeral: bool,
+    ) -> None:
+        """Edit the deferred reply into the answer; when that edit fails (e.g. rate limited past
+        discord.py's retries), send the answer as a follow-up, which replaces "thinking..."."""
+        try:
+            await interaction.edit_original_response(content=content, embed=embed, view=view, allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException as error:
+            log.warning("could not edit the reply into the answer (%s %s): sending a follow-up", error.status, error.code)
+            await interaction.followup.send(
+                content=content or discord.utils.MISSING,
+                embed=embed or discord.utils.MISSING,
+                view=view or discord.utils.MISSING,
+                ephemeral=ephemeral,
+                allowed_mentions=NO_MENTIONS,
+            )
+
+    async def clicked(self, interaction: discord.Interaction, button: BriefButton) -> None:
+        """A brief's button: check it is still valid and the requester's, then summarize again
+        and edit the same message. discord.py only logs a failing dynamic item: apologise here."""
+        bot = self.bot
+        if bot.shutting_down:
+            await bot.refuse_during_shutdown(interaction)
+            return
+        bot.track(interaction)
+        try:
+            not_before = bot.clock() - timedelta(hours=bot.settings.brief_buttons_hours)
+            request = await bot.in_store(
+                load_request, button.request_id, button.mode, button.sentences, not_before, quick=True
+            )
+            if request is None or button.mode not in MODES:
+                await self.expired(interaction)
+                return
+            if interaction.user.id != request.user_id:
+                await interaction.response.send_message(NOT_YOURS_TEXT, ephemeral=True, allowed_mentions=NO_MENTIONS)
+                return
+            await self.rerun(interaction, button.request_id, request.after(button.action))
+        except Exception as error:
+            await bot.report_failure(interaction, error, f"button {button.custom_id}")
+
+    async def expired(self, interaction: discord.Interaction) -> None:
+        """A click on a brief whose request is gone: remove its buttons and say so."""
+        await interaction.response.edit_message(view=None, allowed_mentions=NO_MENTIONS)
+        await interaction.followup.send(EXPIRED_TEXT, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    async def rerun(self, interaction: discord.Interaction, request_id: int, request: BriefRequest) -> None:
+        """Summarize again as a button asked and edit the same message."""
         started = time.monotonic()
         await interaction.response.defer()
-        embed, text = await self.compose(request, started)
+        answered, embed, text = await self.compose(request, started, fallback=False)
         if embed is None:
-            await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+            await interaction.followup.send(str(text), ephemeral=True, allowed_mentions=NO_MENTIONS)
             return
-        view.stop()
-        new_view = BriefView(self, request, view.origin, view.deadline)
-        await interaction.edit_original_response(content=None, embed=embed, view=new_view, allowed_mentions=NO_MENTIONS)
+        view = brief_view(self.bot, request_id, answered)
+        ephemeral = bool(interaction.message and interaction.message.flags.ephemeral)
+        await self.finish(interaction, content=None, embed=embed, view=view, ephemeral=ephemeral)
 
 
 async def setup(bot: BriefBot) -> None:

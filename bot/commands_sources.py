@@ -1,5 +1,9 @@
 """`/sources add|list|remove|ingest`: the feeds a server follows (scoped to the server), and
-one page ingested now. Changing sources needs Manage Server; replies are ephemeral."""
+one page ingested now. Changing sources needs Manage Server; replies are ephemeral.
+
+A server follows at most MAX_FEEDS_PER_GUILD feeds. The channel a feed was added in is kept:
+when polling disables the feed after FEED_DISABLE_AFTER failures in a row (bot/tasks.py), it
+is told there once, and `/sources list` shows why; adding the feed again resumes it."""
 
 from __future__ import annotations
 
@@ -9,9 +13,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from summarizer.config import Settings
 from summarizer.errors import BriefbotError
-from summarizer.sources.ingest import ingest
 from summarizer.models import IngestResult, Outcome
+from summarizer.sources.ingest import ingest
 from summarizer.sources.poll import add_feed
 from summarizer.store import Store, parse_utc
 
@@ -38,6 +43,36 @@ async def _accept_url(interaction: discord.Interaction, url: str) -> bool:
     return True
 
 
+class TooManyFeeds(BriefbotError):
+    """The server already follows MAX_FEEDS_PER_GUILD feeds."""
+
+
+def follow_feed(store: Store, url: str, settings: Settings, scope: str, channel_id: str) -> tuple[dict, str]:
+    """Follow `url` in `scope`, remembering the channel it was added in. Returns the source row
+    and what happened: 'added', 'resumed' (it was disabled: polled again from now) or
+    'already'. Raises TooManyFeeds past MAX_FEEDS_PER_GUILD, and add_feed's errors."""
+    existing = store.get_source(url, scope)
+    if existing is None:
+        count = store.db.execute("SELECT count(*) FROM sources WHERE scope = ?", [scope]).fetchone()[0]
+        if count >= settings.max_feeds_per_guild:
+            raise TooManyFeeds(
+                f"this server already follows {count} feeds, the most allowed: "
+                "remove one with `/sources remove` first."
+            )
+        existing, created = add_feed(store, url, settings, scope)
+        if not created:
+            return existing, "already"
+        store.update_source(existing["id"], added_in_channel=channel_id)
+        return existing, "added"
+    if existing.get("disabled_at"):
+        store.update_source(
+            existing["id"], disabled_at=None, disabled_reason=None, consecutive_failures=0,
+            next_poll_at=None, added_in_channel=channel_id,
+        )
+        return existing, "resumed"
+    return existing, "already"
+
+
 def source_line(source: dict) -> str:
     """One feed in `/sources list`: its title and link, when it was last read, its state."""
     title = source.get("title") or source["url"]
@@ -46,7 +81,11 @@ def source_line(source: dict) -> str:
         line += f" — <{safe_url(source['url']) or escape(source['url'])}>"
     polled = parse_utc(source.get("last_polled_at"))
     line += f"\n  last read {timestamp(polled, 'R')}" if polled else "\n  not read yet"
-    if source.get("last_error"):
+    disabled = parse_utc(source.get("disabled_at"))
+    if disabled:
+        reason = escape(truncate(source.get("disabled_reason") or "it kept failing", 200))
+        line += f" · **disabled** {timestamp(disabled, 'R')}: {reason} (`/sources add` it again to resume)"
+    elif source.get("last_error"):
         line += f" · failing: {escape(truncate(source['last_error'], 200))}"
     return line
 
@@ -79,18 +118,23 @@ class SourcesCog(commands.GroupCog, group_name="sources", group_description="The
         if not await _accept_url(interaction, url):
             return
         try:
-            source, created = await self.bot.in_store(add_feed, url.strip(), self.bot.settings, scope_of(interaction))
+            source, outcome = await self.bot.in_store(
+                follow_feed, url.strip(), self.bot.settings, scope_of(interaction), str(interaction.channel_id)
+            )
+        except TooManyFeeds as error:
+            text = f"Could not add that feed: {error}"
         except BriefbotError as error:
             text = f"Could not add that feed: {escape(str(error))}"
         else:
             name = link(truncate(source.get("title") or source["url"], 150), source["url"])
-            if created:
-                text = f"Now following {name}; its new articles arrive every {self.bot.settings.poll_interval}."
+            if outcome == "already":
+                text = f"Already following {name}."
+            else:
+                verb = "Now following" if outcome == "added" else "Following again"
+                text = f"{verb} {name}; its new articles arrive every {self.bot.settings.poll_interval}."
                 poller = self.bot.get_cog("PollCog")
                 if poller is not None:
                     poller.poll_soon()
-            else:
-                text = f"Already following {name}."
         await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     @app_commands.command(name="list", description="The feeds this server follows, and how their last read went")

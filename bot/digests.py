@@ -14,7 +14,9 @@ start, which is the catch-up within `digest_grace`). Each due digest is composed
 thread, claimed in the store BEFORE it is posted (exactly once across restarts and racing
 bots: see summarizer/briefs/digest.py), posted with mentions off, then marked posted. A posting
 that fails before any message went out releases the claim and is retried a little later
-within the grace period.
+within the grace period. A channel that is deleted (10003) or forbids the bot (50001, 50013)
+counts as a refusal; after DIGEST_RETIRE_AFTER refusals in a row the digest is retired (logged
+once, shown in `/digest list`, never retried) until someone subscribes the channel again.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from .render import (
     link,
     message_batches,
     safe_url,
+    split_text,
     timestamp,
     truncate,
 )
@@ -51,6 +54,10 @@ RETRY_AFTER_FAILURE = timedelta(minutes=10)  # a channel we could not post to wa
 STOP_WAIT_SECONDS = 20.0  # at shutdown, how long a digest being posted may take to finish
 SUMMARY_CHARS = 1500  # a story's summary in its embed (1-2 sentences are far shorter)
 ALSO_SOURCES = 5  # other sources linked under a story
+# Discord error codes meaning the channel itself is unusable: Unknown Channel, Missing Access,
+# Missing Permissions. Anything else (rate limits, outages) is retried without counting.
+CHANNEL_GONE = {10003: "the channel was deleted", 50001: "the bot cannot see the channel",
+                50013: "the bot may not post in the channel"}
 
 
 def _story_embed(story: engine.DigestStory) -> discord.Embed:
@@ -91,12 +98,17 @@ def digest_messages(digest: engine.Digest, local_date: date, *, preview: bool = 
 
 def _describe(subscription: engine.Subscription, now: datetime) -> str:
     topic = f"about **{escape(subscription.topic)}**" if subscription.topic else "of all new stories"
-    upcoming = engine.next_run(subscription, now)
-    return (
+    schedule = (
         f"<#{subscription.channel_id}>: up to {subscription.max_stories} stories {topic}, daily "
-        f"at {subscription.time_of_day} {subscription.timezone}; "
-        f"next {timestamp(upcoming, 'f')} ({timestamp(upcoming, 'R')})"
+        f"at {subscription.time_of_day} {subscription.timezone}"
     )
+    if subscription.retired_at is not None:
+        return (
+            f"{schedule}; **retired** {timestamp(subscription.retired_at, 'R')} "
+            f"({escape(subscription.retired_reason)}): `/digest subscribe` there starts it again"
+        )
+    upcoming = engine.next_run(subscription, now)
+    return f"{schedule}; next {timestamp(upcoming, 'f')} ({timestamp(upcoming, 'R')})"
 
 
 class DigestCommands(app_commands.Group):
@@ -165,11 +177,13 @@ class DigestCommands(app_commands.Group):
         found = await self.bot.in_store(engine.list_subscriptions, str(interaction.guild_id),
                                         quick=True)
         if not found:
-            text = "No channel in this server has a daily digest. Start one with `/digest subscribe`."
-        else:
-            text = truncate("\n".join(f"• {_describe(s, now)}" for s in found), CONTENT_LIMIT)
-        await interaction.response.send_message(text, ephemeral=True,
+            pages = ["No channel in this server has a daily digest. Start one with `/digest subscribe`."]
+        else:  # every digest shown: pages of at most 2,000 characters, never cut silently
+            pages = split_text("\n".join(f"• {_describe(s, now)}" for s in found), CONTENT_LIMIT)
+        await interaction.response.send_message(pages[0], ephemeral=True,
                                                 allowed_mentions=NO_MENTIONS)
+        for page in pages[1:]:
+            await interaction.followup.send(page, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     @app_commands.command(name="preview", description="See this channel's digest as it would "
                           "be now (only you see it)")
@@ -259,6 +273,8 @@ class DigestScheduler(commands.Cog):
                 await bot.in_store(engine.release_digest, subscription.id, local_date,
                                    background=True)
                 self._held[(subscription.id, local_date)] = now + RETRY_AFTER_FAILURE
+                if await self._refused(subscription, error, now):
+                    return False
                 log.warning("could not post the digest to channel %s (%s); retrying later",
                             subscription.channel_id, error)
                 return False
@@ -266,8 +282,29 @@ class DigestScheduler(commands.Cog):
                         subscription.channel_id, sent, error)
         await bot.in_store(engine.mark_posted, subscription.id, local_date, bot.clock(),
                            background=True)
+        if subscription.post_failures:
+            await bot.in_store(engine.clear_post_failures, subscription.id, background=True)
         log.info("posted the %s digest to channel %s (%d stories)", local_date,
                  subscription.channel_id, len(digest.stories))
+        return True
+
+    async def _refused(self, subscription: engine.Subscription, error: BaseException,
+                       now: datetime) -> bool:
+        """Count a post refused because the channel is gone or forbidden, retiring the digest
+        after DIGEST_RETIRE_AFTER in a row (logged once). False for any other failure."""
+        code = getattr(error, "code", None)
+        if code not in CHANNEL_GONE:
+            return False
+        retired = await self.bot.in_store(
+            engine.record_post_failure, subscription.id, CHANNEL_GONE[code], now,
+            self.bot.settings.digest_retire_after, background=True)
+        if retired:
+            log.warning("retired the digest of channel %s: %s (%d posts refused in a row)",
+                        subscription.channel_id, CHANNEL_GONE[code],
+                        self.bot.settings.digest_retire_after)
+        else:
+            log.info("the digest of channel %s was refused: %s; retrying later",
+                     subscription.channel_id, CHANNEL_GONE[code])
         return True
 
 

@@ -206,7 +206,7 @@ def brief_embed(brief: Brief, elapsed_s: float) -> discord.Embed:
     (sentences that would not fit are left out, whole)."""
     citations = {c.number: c for c in brief.citations}
     footer = brief_footer(brief, elapsed_s)
-    title = truncate(f"Brief: {_SPACES.sub(' ', brief.topic).strip()}", TITLE_LIMIT)
+    title = truncate(f"Brief: {escape(brief.topic)}", TITLE_LIMIT)  # the topic is user text
     source_lines = [citation_line(c) for c in brief.citations]
     sources_size = sum(len(line) + 1 for line in source_lines) + 40
     room = min(DESCRIPTION_LIMIT, EMBED_TOTAL - len(title) - len(footer) - sources_size)

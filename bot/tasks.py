@@ -1,18 +1,51 @@
 """Feed polling inside the bot process: every POLL_INTERVAL, `summarizer.sources.poll.poll_due` runs in
-the background worker thread, so commands are never blocked by it."""
+the background worker thread, so commands are never blocked by it.
+
+A feed that fails FEED_DISABLE_AFTER polls in a row is disabled (no longer polled; as
+MonitoRSS does): logged once, and told once in the channel it was added in."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
 
+import discord
 from discord.ext import commands, tasks
 
-from summarizer.sources.poll import poll_due
+from summarizer.sources.poll import PollReport, poll_due
+from summarizer.store import Store, utc_iso
 
-from .app import BriefBot
+from .app import NO_MENTIONS, BriefBot
+from .render import CONTENT_LIMIT, escape, safe_url, truncate
 
 log = logging.getLogger(__name__)
+
+
+def disable_source(store: Store, source_id: int, reason: str, now: datetime) -> dict | None:
+    """Stop polling a feed; returns its row when this call disabled it (None if it already was)."""
+    with store.transaction():
+        cursor = store.db.execute(
+            "UPDATE sources SET disabled_at = ?, disabled_reason = ? WHERE id = ? AND disabled_at IS NULL",
+            [utc_iso(now), reason, source_id],
+        )
+    if cursor.rowcount == 0:
+        return None
+    rows = list(store.db.query("SELECT * FROM sources WHERE id = ?", [source_id]))
+    return rows[0] if rows else None
+
+
+def disabled_notice(source: dict, failures: int) -> str:
+    """What the channel that added a feed is told when it is disabled."""
+    url = source["url"]
+    name = escape(truncate(source.get("title") or url, 150))
+    reason = escape(truncate(source.get("disabled_reason") or "", 500))
+    text = (
+        f"I stopped reading the feed **{name}** (<{safe_url(url) or escape(url)}>): it failed "
+        f"{failures} times in a row. Last error: {reason}\n"
+        "When it works again, `/sources add` it again to resume."
+    )
+    return truncate(text, CONTENT_LIMIT)
 
 
 class PollCog(commands.Cog):
@@ -47,7 +80,24 @@ class PollCog(commands.Cog):
             log.info("polled %d feed(s): %d new article(s), %d failed", len(reports), added, len(failed))
         for report in failed:
             log.warning("feed %s: %s", report.url, report.error)
+            if report.failures >= self.bot.settings.feed_disable_after:
+                await self._disable(report)
         return added
+
+    async def _disable(self, report: PollReport) -> None:
+        """Disable a feed that keeps failing; say so once in the log and in the channel that added it."""
+        source = await self.bot.in_store(disable_source, report.source_id, report.error, self.bot.clock(), background=True)
+        if source is None:
+            return
+        log.warning("disabled feed %s after %d failed polls in a row: %s", report.url, report.failures, report.error)
+        channel_id = source.get("added_in_channel")
+        if not channel_id:
+            return
+        try:
+            channel = self.bot.get_partial_messageable(int(channel_id))
+            await channel.send(disabled_notice(source, report.failures), allowed_mentions=NO_MENTIONS)
+        except (discord.HTTPException, ValueError):
+            log.info("could not tell channel %s that feed %s was disabled", channel_id, report.url, exc_info=True)
 
     def poll_soon(self) -> None:
         """Poll now (e.g. after a feed was added) without waiting for the next tick."""

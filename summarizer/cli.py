@@ -203,19 +203,20 @@ def search(ctx: Context, query: str, since: str | None, source: str | None, limi
 @main.command()
 @click.argument("topic")
 @click.option("--mode", help="extractive, semantic or abstractive (default: DEFAULT_MODE).")
-@click.option("--articles", type=click.IntRange(1, 20), help="How many stories to draw from.")
-@click.option("--sentences", type=click.IntRange(1, 20), help="How many sentences.")
+@click.option("--articles", type=click.IntRange(1, 50), help="How many stories to draw from.")
+@click.option("--words", type=click.IntRange(10, 1000), help="Word budget (default: BRIEF_WORDS).")
+@click.option("--sentences", type=click.IntRange(1, 100), help="At most this many sentences.")
 @click.option("--since", help="24h, 7d or a date like 2026-11-01.")
 @click.option("--scope", default=GLOBAL_SCOPE, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
-def brief(ctx: Context, topic: str, mode: str | None, articles: int | None, sentences: int | None, since: str | None, scope: str, as_json: bool) -> None:
-    """A cited summary of the articles that match TOPIC."""
+def brief(ctx: Context, topic: str, mode: str | None, articles: int | None, words: int | None, sentences: int | None, since: str | None, scope: str, as_json: bool) -> None:
+    """A cited summary of the articles that match TOPIC (a few words or a whole question)."""
     from summarizer.briefs.brief import brief as make_brief
 
     result = make_brief(
         ctx.store, topic, settings=ctx.settings, mode=mode, articles=articles,
-        sentences=sentences, since=_since(since), scope=scope,
+        words=words, sentences=sentences, since=_since(since), scope=scope,
     )
     if as_json:
         terminal.print_json(result.to_dict(), out)
@@ -281,6 +282,7 @@ def eval_command(
 
     def say(line: str) -> None:
         err.print(line, markup=False)
+
     kind = detect_format(data)
     if kind in ("topics", "update"):
         from summarizer.evaluation.duc import SETTINGS

@@ -58,6 +58,7 @@ class Settings:
     default_mode: str = "extractive"
     summarizer_model: str = ""
     brief_articles: int = 5
+    brief_words: int = 100  # a brief's default length; Longer/Shorter move it
     brief_sentences: int = 4
     brief_max_chars: int = 1200
     # Discord
@@ -73,6 +74,15 @@ class Settings:
     digest_check_interval: str = "60s"  # [digest] how often the bot looks for due digests
     # Logging
     log_level: str = "INFO"
+    # Bot under load, faults and restarts
+    brief_queue_deadline: float = 30.0  # seconds a /brief may wait for its mode; then fast mode or an apology
+    brief_cooldown_rate: int = 5  # /brief uses per user per cooldown window (0 = no cooldown)
+    brief_cooldown_seconds: float = 60.0
+    brief_buttons_hours: float = 168.0  # a brief's buttons work this long (across restarts)
+    shutdown_grace: float = 20.0  # seconds a shutdown waits for answers before apologising
+    max_feeds_per_guild: int = 50
+    feed_disable_after: int = 10  # consecutive failed polls before a feed is disabled
+    digest_retire_after: int = 3  # failed posts to a deleted/forbidden channel before retiring
 
     def __repr__(self) -> str:  # never print the token
         shown = {f.name: getattr(self, f.name) for f in fields(self)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 # Query parameters that track the reader and never change the page.
@@ -13,6 +14,7 @@ TRACKING_PARAMS = frozenset(
     }
 )
 TRACKING_PREFIXES = ("utm_", "mtm_", "pk_", "hsa_", "oly_")
+_SCHEME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]*):")
 
 
 def _is_tracking(name: str) -> bool:
@@ -40,6 +42,22 @@ def canonical_url(url: str) -> str:
         [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)]
     )
     return urlunsplit((scheme, host, parts.path or "/", query, ""))
+
+
+def is_web_url(url: str) -> bool:
+    """True for an absolute http(s) URL with a host: the only kind of link stored as an
+    article's address or shown as one (never `javascript:`, `data:`, `vbscript:`, `file:`)."""
+    try:
+        parts = urlsplit(url.strip())
+        return parts.scheme.lower() in {"http", "https"} and bool(parts.hostname)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return False
+
+
+def url_scheme(url: str) -> str:
+    """The scheme of a link, lower-case ("javascript", "https"), "" for a relative link."""
+    match = _SCHEME.match(url)
+    return match.group(1).lower() if match else ""
 
 
 def site_name(url: str) -> str:

@@ -126,6 +126,14 @@ class Message:
         """custom_id of every component on the message, in order."""
         return [c.get("custom_id", "") for row in self.components for c in row.get("components", [])]
 
+    def custom_id_of(self, label: str) -> str:
+        """The custom_id of the button labelled `label` (LookupError when there is none)."""
+        for row in self.components:
+            for component in row.get("components", []):
+                if component.get("label") == label:
+                    return component.get("custom_id", "")
+        raise LookupError(f"no button {label!r} on the message (has {self.custom_ids})")
+
     def button(self, custom_id: str) -> dict | None:
         for row in self.components:
             for component in row.get("components", []):
@@ -535,6 +543,12 @@ class DiscordDouble:
         return await self._inject(
             3, data, member=member, guild_id=guild_id, channel_id=message.channel_id, message=message
         )
+
+    async def press(
+        self, message: Message, label: str, *, member: dict | None = None, guild_id: str | None = ""
+    ) -> Interaction:
+        """Click the button labelled `label` on `message` (as it looks now)."""
+        return await self.click(message, message.custom_id_of(label), member=member, guild_id=guild_id)
 
     # -- gateway ----------------------------------------------------------------------------
 

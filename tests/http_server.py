@@ -9,10 +9,12 @@ Usage (pytest):
         http_server.route("/feed", rss_bytes, content_type="application/rss+xml",
                           etag='"v1"')                                   # 304 on If-None-Match
         http_server.route("/slow", "late", delay=2.0)                    # sleeps before replying
+        http_server.route("/drip", "late", trickle=0.5)                  # every byte 0.5 s apart
         http_server.route("/gone", "no", status=404)
         http_server.redirect("/old", "/a")                               # 302 to another route
         fetch(http_server.url("/a"), settings)
         http_server.requests_to("/feed")  # headers of every request made to a path
+        http_server.max_in_flight        # most requests the server was answering at once
 
 Every route is served by `ThreadingHTTPServer` on port 0 (a free port) in a background
 daemon thread. Delays wait on the server's stop event, so stopping never waits for them;
@@ -43,6 +45,10 @@ class Route:
     last_modified: str | None = None  # sent as Last-Modified; an equal If-Modified-Since gets 304
     delay: float = 0.0  # seconds to wait before answering (bounded by MAX_DELAY_SECONDS)
     send_length: bool = True  # False: no Content-Length, the body ends when the socket closes
+    # Seconds between bytes: the reply trickles out one byte at a time, from the status line
+    # on (trickle_from="status") or from the body on, the headers sent at once ("body").
+    trickle: float = 0.0
+    trickle_from: str = "status"
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -50,6 +56,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
         self.server.log_request_headers(self.path, dict(self.headers.items()))
+        self.server.in_flight(+1)
+        try:
+            self._answer()
+        finally:
+            self.server.in_flight(-1)
+
+    def _answer(self) -> None:
         route = self.server.routes.get(self.path.split("?", 1)[0])
         if route is None:
             route = Route(body=b"not found", status=404, content_type="text/plain")
@@ -57,6 +70,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.stopping.wait(min(route.delay, MAX_DELAY_SECONDS))
             if self.server.stopping.is_set():
                 return
+        if route.trickle:
+            self._trickle(route)
+            return
         if self._not_modified(route):
             self.send_response(304)
             self._send_validators(route)
@@ -76,6 +92,28 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.write(route.body[start : start + 64 * 1024])
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client stopped reading (byte caps): expected
+
+    def _trickle(self, route: Route) -> None:
+        """Send the reply a byte at a time, `route.trickle` seconds apart, until the client
+        hangs up or the server stops (each wait is on the stop event)."""
+        lines = [f"HTTP/1.1 {route.status} OK"]
+        if route.content_type:
+            lines.append(f"Content-Type: {route.content_type}")
+        if route.send_length:
+            lines.append(f"Content-Length: {len(route.body)}")
+        lines.append("Connection: close")
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("ascii")
+        self.close_connection = True
+        try:
+            if route.trickle_from == "body":
+                self.wfile.write(head)
+                head = b""
+            for byte in head + route.body:
+                if self.server.stopping.wait(min(route.trickle, MAX_DELAY_SECONDS)):
+                    return
+                self.wfile.write(bytes([byte]))
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up: what a deadline is for
 
     def _not_modified(self, route: Route) -> bool:
         if route.etag and self.headers.get("If-None-Match") == route.etag:
@@ -101,10 +139,17 @@ class _Server(ThreadingHTTPServer):
         self.stopping = threading.Event()
         self.request_log: list[tuple[str, dict[str, str]]] = []
         self._log_lock = threading.Lock()
+        self.answering = 0
+        self.max_answering = 0
 
     def log_request_headers(self, path: str, headers: dict[str, str]) -> None:
         with self._log_lock:
             self.request_log.append((path, headers))
+
+    def in_flight(self, change: int) -> None:
+        with self._log_lock:
+            self.answering += change
+            self.max_answering = max(self.max_answering, self.answering)
 
 
 class LocalHTTPServer:
@@ -133,6 +178,12 @@ class LocalHTTPServer:
     def redirect(self, path: str, to: str, status: int = 302) -> str:
         """Answer `path` with a redirect to `to` (a path or a full URL). Returns the path's URL."""
         return self.route(path, b"", status=status, content_type=None, headers={"Location": to})
+
+    @property
+    def max_in_flight(self) -> int:
+        """The most requests this server was answering at the same time."""
+        with self._server._log_lock:
+            return self._server.max_answering
 
     def requests_to(self, path: str) -> list[dict[str, str]]:
         """Headers of each request received on `path`, in order."""

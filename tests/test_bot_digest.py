@@ -15,7 +15,7 @@ from summarizer.config import Settings
 from summarizer.briefs.digest import Digest, get_subscription, record_digest, subscribe
 from summarizer.models import Document
 from summarizer.store import Store
-from tests.discord_double import DiscordDouble, running_bot
+from discord_double import DiscordDouble, running_bot
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -314,3 +314,57 @@ def test_a_topic_digest_heading_keeps_its_bold_text_apart():
     # '**Daily digest about **x****' nests bold, which Discord shows with stray asterisks
     assert heading.startswith("**Daily digest** about **harbour \\*works\\***")
     assert "****" not in heading
+
+
+async def test_digest_list_shows_every_subscription_across_pages(tmp_path):
+    async with DiscordDouble() as double:
+        settings = _settings(tmp_path, double)
+        created = datetime(2026, 6, 1, 9, tzinfo=UTC)
+        channels = [f"2100000000000000{n:02d}" for n in range(30)]
+        for channel in channels:
+            _subscribe_directly(settings, channel, double.guild_id, "08:00", "America/Argentina/Buenos_Aires", created)
+        async with running_bot(settings, clock=Clock(created)):
+            ix = await double.slash("digest list", {})
+            await ix.wait_response()
+            await asyncio.sleep(0.5)  # any further pages are follow-ups
+            pages = [ix.original] + [double.messages[m] for m in ix.followups]
+            shown = "\n".join(page.content for page in pages)
+            assert all(f"<#{channel}>" in shown for channel in channels)
+            assert len(pages) > 1 and all(len(p.content) <= 2000 and p.ephemeral for p in pages)
+
+
+async def test_a_deleted_channel_retires_its_digest_after_a_few_refusals(tmp_path, caplog):
+    caplog.set_level("INFO", logger="bot.digests")
+    async with DiscordDouble() as double:
+        settings = _settings(tmp_path, double, digest_retire_after=3)
+        gone = "200000000000000099"  # not a channel of the double: posting answers 404 10003
+        start = datetime(2026, 6, 1, 8, 0, 5, tzinfo=UTC)
+        _subscribe_directly(settings, gone, double.guild_id, "08:00", "UTC", start - timedelta(days=1))
+        _ingest(settings, "Earthquake hits Valdoria", start - timedelta(hours=1))
+
+        def posts() -> int:
+            return len([c for c in double.calls if c.path == f"/channels/{gone}/messages"])
+
+        clock = Clock(start)
+        async with running_bot(settings, clock=clock) as bot:
+            for attempt in range(1, 5):
+                await _ticks(bot)
+                assert posts() == min(attempt, 3)
+                clock.now += timedelta(minutes=11)  # past the retry hold
+            await _ticks(bot)
+            assert posts() == 3
+            ix = await double.slash("digest list", {})
+            listing = (await ix.wait_original()).content
+            assert f"<#{gone}>" in listing and "retired" in listing and "deleted" in listing
+        assert caplog.text.count("retired the digest of channel") == 1
+
+        clock.now = start + timedelta(days=1)  # the next day, after a restart: still not retried
+        async with running_bot(settings, clock=clock) as bot:
+            await _ticks(bot)
+            assert posts() == 3
+
+            ix = await double.slash("digest subscribe", {"timezone": "localtime"},
+                                    member=double.member(manage_guild=True))
+            refusal = await ix.wait_original()
+            assert refusal.ephemeral and "time zone" in refusal.content
+        assert _subscription(settings, gone).retired_at is not None

@@ -82,4 +82,6 @@ async def test_briefbot_bot_as_a_process(tmp_path):
         log = output.decode()
         assert process.returncode == 0, log[-3000:]
         assert double.token not in log
+        assert ix.token not in log  # interaction tokens are redacted at DEBUG (bot/logs.py)
+        assert "/interactions/" in log and "<token>" in log  # the calls are still logged
         assert "Traceback" not in log

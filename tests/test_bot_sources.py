@@ -164,3 +164,46 @@ async def test_list_without_feeds_says_how_to_add_one(live):
     ix = await double.slash("sources list")
     await ix.wait_response()
     assert "/sources add" in ix.original.content
+
+
+async def test_a_failing_feed_is_disabled_and_told_once_where_it_was_added(settings, http_server):
+    base = http_server.url("").rstrip("/")
+    feed_url = http_server.route("/feed.xml", _feed(base), content_type="application/rss+xml")
+    async with DiscordDouble() as double:
+        quick_polls = bot_settings(settings, double, poll_interval="0.2s", poll_max_backoff="0.2s", feed_disable_after=3)
+        async with running_bot(quick_polls):
+            admin = double.member(manage_guild=True)
+            channel = double.channel_ids[1]
+            ix = await double.slash("sources add", {"url": feed_url}, member=admin, channel_id=channel)
+            assert "Now following" in (await ix.wait_original()).content
+            http_server.route("/feed.xml", "down for maintenance", status=503, content_type="text/plain")
+
+            notices = await double.wait_for(lambda: double.channel_messages(channel), timeout=30)
+            assert "stopped reading the feed" in notices[0].content and "3 times" in notices[0].content
+            polled = len(http_server.requests_to("/feed.xml"))
+            await asyncio.sleep(1.0)  # five poll intervals
+            assert len(http_server.requests_to("/feed.xml")) == polled  # no longer polled
+            assert len(double.channel_messages(channel)) == 1  # told once
+
+            listed = await double.slash("sources list")
+            assert "disabled" in (await listed.wait_original()).text()
+
+            http_server.route("/feed.xml", _feed(base), content_type="application/rss+xml")
+            again = await double.slash("sources add", {"url": feed_url}, member=admin)
+            assert "Following again" in (await again.wait_original()).content
+            await _wait_until(lambda: len(http_server.requests_to("/feed.xml")) > polled + 1)
+
+
+async def test_a_server_follows_at_most_max_feeds_per_guild(settings, http_server):
+    base = http_server.url("").rstrip("/")
+    first = http_server.route("/one.xml", _feed(base), content_type="application/rss+xml")
+    second = http_server.route("/two.xml", _feed(base + "/two"), content_type="application/rss+xml")
+    async with DiscordDouble() as double:
+        async with running_bot(bot_settings(settings, double, max_feeds_per_guild=1)):
+            admin = double.member(manage_guild=True)
+            ix = await double.slash("sources add", {"url": first}, member=admin)
+            assert "Now following" in (await ix.wait_original()).content
+            ix = await double.slash("sources add", {"url": second}, member=admin)
+            refusal = (await ix.wait_original()).content
+            assert "most allowed" in refusal and "/sources remove" in refusal
+            assert http_server.requests_to("/two.xml") == []  # refused before fetching anything

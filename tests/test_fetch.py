@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import re
+import time
 
 import pytest
 from http_server import article_page, http_server  # noqa: F401 (fixture)
@@ -139,3 +141,29 @@ class LocalPort:
 
     def __exit__(self, *exc_info) -> None:
         self._sock.close()
+
+
+DRIP = article_page("Drip", ["Slow."])  # ~400 bytes: over 90 s at a byte every 0.25 s
+
+
+@pytest.mark.parametrize(("trickle_from", "send_length"), [("status", True), ("body", True), ("body", False)])
+def test_a_trickling_server_is_cut_off_at_the_overall_deadline(http_server, settings, trickle_from, send_length):
+    """A byte every 0.25 s never trips the 1 s per-read timeout; the overall deadline
+    (connect 0.5 s + read 1 s) cuts the fetch whether the status line, the headers or the
+    body trickle, with or without a Content-Length."""
+    url = http_server.route("/drip", DRIP, trickle=0.25, trickle_from=trickle_from, send_length=send_length)
+    quick = dataclasses.replace(settings, http_connect_timeout=0.5, http_read_timeout=1.0)
+    started = time.monotonic()
+    with pytest.raises(FetchError, match=r"^timed out after 1.5 s \(the whole download\)$"):
+        fetch(url, quick)
+    # A bound on behaviour, not a benchmark: uncut, this reply takes over 90 s.
+    assert time.monotonic() - started < 10
+
+
+@pytest.mark.parametrize("address", ["100.100.100.200", "100.64.0.1", "100.127.255.254"])
+def test_the_shared_address_range_is_refused_like_private_ones(settings, address):
+    """100.64.0.0/10 (carrier-grade NAT; cloud metadata at 100.100.100.200) is not `is_private`
+    in Python, yet no more public than 10.0.0.0/8."""
+    public_only = dataclasses.replace(settings, allow_private_urls=False, http_connect_timeout=0.5)
+    with pytest.raises(FetchError, match=rf"^refused: {re.escape(address)} is a private or local address"):
+        fetch(f"http://{address}/latest/meta-data/", public_only)

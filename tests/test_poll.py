@@ -160,3 +160,19 @@ def test_teaser_items_already_stored_are_not_fetched_again(http_server, store, s
     [second] = poll_due(store, settings, now=NOW + timedelta(hours=1))
     assert [r.outcome.value for r in second.results] == ["duplicate"]
     assert len(http_server.requests_to("/a/mike")) == 1
+
+
+def test_due_feeds_are_fetched_together_and_a_trickling_one_is_cut_off(http_server, store, settings):
+    quick = dataclasses.replace(settings, http_connect_timeout=0.5, http_read_timeout=2.0)
+    for name in ("november", "oscar", "papa"):
+        feed = rss_feed(name.title(), items(http_server, [(name, timedelta(hours=1))]))
+        store.add_source(http_server.route(f"/{name}.rss", feed, content_type="application/rss+xml", delay=1.0))
+    # A byte every 0.2 s: never a 2 s silence, and about a minute for the whole feed uncut.
+    store.add_source(http_server.route("/drip.rss", rss_feed("Drip", []), content_type="application/rss+xml",
+                                       trickle=0.2))
+    reports = poll_due(store, quick, now=NOW)
+    assert [(r.ok, r.added) for r in reports] == [(True, 1), (True, 1), (True, 1), (False, 0)]
+    assert reports[3].error == "timed out after 2.5 s (the whole download)"
+    assert store.count() == 3
+    # Every feed was being answered at once: the slow one held up none of the others.
+    assert http_server.max_in_flight == 4

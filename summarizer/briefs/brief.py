@@ -26,17 +26,50 @@ from summarizer.summaries import Budget, Passage, Picked, get_summarizer
 RELATIVE_FLOOR = 0.3
 # How many search hits to consider per story wanted (some group, some are too weak).
 HITS_PER_STORY = 3
+# A word budget fills with as many sentences as fit, up to this many.
+MAX_SENTENCES = 100
 
 
 def _ms(start: float) -> float:
     return round((time.perf_counter() - start) * 1000, 1)
 
 
-def _budget(settings: Settings, sentences: int | None, max_chars: int | None) -> Budget:
+def _budget(
+    settings: Settings, sentences: int | None, max_chars: int | None, words: int | None = None
+) -> Budget:
+    """How long a brief may be.
+
+    `words` given: that many words (at most `sentences` sentences if given, and `max_chars`
+    characters only if given). Only `sentences` given: that many sentences. Neither:
+    BRIEF_WORDS words. BRIEF_MAX_CHARS caps every budget not given in words.
+    """
+    if words is None and sentences is not None:
+        return Budget(
+            sentences=sentences,
+            max_chars=max_chars if max_chars is not None else settings.brief_max_chars,
+        )
+    if words is None:
+        words = settings.brief_words
+        max_chars = max_chars if max_chars is not None else settings.brief_max_chars
     return Budget(
-        sentences=sentences if sentences is not None else settings.brief_sentences,
-        max_chars=max_chars if max_chars is not None else settings.brief_max_chars,
+        sentences=sentences if sentences is not None else MAX_SENTENCES,
+        max_chars=max_chars,
+        words=words,
     )
+
+
+def story_passages(stories: Sequence[Story]) -> list[Passage]:
+    """Every article of every story as a passage keyed by its story, oldest article first
+    within a story: a summary in passage order then reads story by story, chronologically."""
+    passages = []
+    for key, story in enumerate(stories):
+        for article in sorted(story.articles, key=_published):
+            passages.append(Passage(key, article.title, tuple(split_sentences(article.text))))
+    return passages
+
+
+def _published(article: Article) -> datetime:
+    return article.published_at or article.ingested_at
 
 
 def cite(picked: Sequence[Picked], stories: Sequence[Story]) -> tuple[list[BriefSentence], list[Citation]]:
@@ -61,6 +94,7 @@ def brief(
     mode: str | None = None,
     articles: int | None = None,
     sentences: int | None = None,
+    words: int | None = None,
     max_chars: int | None = None,
     since: datetime | None = None,
     scope: str = GLOBAL_SCOPE,
@@ -69,15 +103,16 @@ def brief(
     """A cited summary of the stored articles that best match `topic`.
 
     Searches (best first), drops matches much weaker than the best, groups near-duplicate
-    articles into stories, summarizes the top `articles` stories together within the
-    sentence and character budgets (defaults from settings). No match: a Brief with no
-    sentences. Raises QueryError for an empty topic or an unknown mode.
+    articles into stories and summarizes the top `articles` stories together: sentences
+    from anywhere in any of their articles, chosen for the topic, within `words` words (or
+    `sentences` sentences) and `max_chars` characters (defaults from settings). No match: a
+    Brief with no sentences. Raises QueryError for an empty topic or an unknown mode.
     """
     started = time.perf_counter()
     if not topic or not topic.strip():
         raise QueryError("A brief needs a topic: a few words to search for.")
     summarizer = get_summarizer(mode, settings)
-    budget = _budget(settings, sentences, max_chars)
+    budget = _budget(settings, sentences, max_chars, words)
     wanted = articles if articles is not None else settings.brief_articles
     if wanted < 1:
         raise QueryError("A brief needs at least 1 article.")
@@ -98,11 +133,7 @@ def brief(
     strong = [h.article for h in hits if best <= 0 or h.score >= RELATIVE_FLOOR * best]
     stories = group_stories(strong)[:wanted]
     summarizing = time.perf_counter()
-    passages = [
-        Passage(key, story.lead.title, tuple(split_sentences(story.lead.text)))
-        for key, story in enumerate(stories)
-    ]
-    picked = summarizer.summarize(passages, budget, topic)
+    picked = summarizer.summarize(story_passages(stories), budget, topic)
     result.sentences, result.citations = cite(picked, stories)
     timings["summarize"] = _ms(summarizing)
     timings["total"] = _ms(started)

@@ -51,6 +51,9 @@ _COMMON_ZONES = ("UTC", "Europe/London", "Europe/Berlin", "America/New_York",
                  "America/Chicago", "America/Los_Angeles", "Asia/Kolkata", "Asia/Tokyo",
                  "Australia/Sydney")
 _TIME = re.compile(r"^\s*(\d{1,2})[:.h](\d{2})\s*$")
+# Files of the system's zoneinfo folder that are no IANA zone: zoneinfo reads them (localtime is
+# a link to /etc/localtime, the server's own zone), but they mean nothing to a user elsewhere.
+_NOT_IANA = {"localtime", "posixrules", "factory"}
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,9 @@ class Subscription:
     created_at: datetime
     updated_at: datetime | None
     last_digest_at: datetime | None
+    post_failures: int = 0  # posts refused in a row because the channel is gone or forbidden
+    retired_at: datetime | None = None  # no longer posted (see retire_after in record_post_failure)
+    retired_reason: str = ""
 
     @property
     def zone(self) -> ZoneInfo:
@@ -92,6 +98,9 @@ def _row_to_subscription(row: dict) -> Subscription:
         created_at=parse_utc(row["created_at"]),
         updated_at=parse_utc(row["updated_at"]),
         last_digest_at=parse_utc(row["last_digest_at"]),
+        post_failures=row.get("post_failures") or 0,
+        retired_at=parse_utc(row.get("retired_at")),
+        retired_reason=row.get("retired_reason") or "",
     )
 
 
@@ -116,7 +125,7 @@ def resolve_timezone(name: str) -> str:
     Raises DigestError naming the problem when there is no such zone.
     """
     cleaned = (name or "").strip().replace(" ", "_")
-    if cleaned:
+    if cleaned and cleaned.lower() not in _NOT_IANA:
         by_lower = {zone.lower(): zone for zone in available_timezones()}
         found = by_lower.get(cleaned.lower())
         if found:
@@ -143,7 +152,7 @@ def _check_max_stories(value: int) -> int:
 def matching_timezones(text: str, limit: int = 25) -> list[str]:
     """Time zone names containing `text` (case-insensitive), prefix matches first (autocomplete)."""
     needle = (text or "").strip().lower().replace(" ", "_")
-    zones = sorted(available_timezones())
+    zones = sorted(z for z in available_timezones() if z.lower() not in _NOT_IANA)
     if not needle:
         return [zone for zone in _COMMON_ZONES if zone in zones][:limit]
     starts = [z for z in zones if z.lower().startswith(needle)]
@@ -188,8 +197,11 @@ def subscribe(
     }
     with store.transaction():
         existing = get_subscription(store, channel_id)
-        if existing:
-            store.db["subscriptions"].update(existing.id, {**fields, "updated_at": utc_iso(now)})
+        if existing:  # subscribing again also brings a retired digest back
+            store.db["subscriptions"].update(
+                existing.id,
+                {**fields, "updated_at": utc_iso(now), "post_failures": 0, "retired_at": None, "retired_reason": None},
+            )
         else:
             store.db["subscriptions"].insert(
                 {**fields, "created_by": str(created_by), "created_at": utc_iso(now)}
@@ -267,6 +279,8 @@ def due_digests(
     most `grace`, that the subscription's current schedule covers, and not yet claimed."""
     due = []
     for subscription in list_subscriptions(store):
+        if subscription.retired_at is not None:
+            continue
         local_date, moment = _latest_occurrence(subscription, now)
         if moment < subscription.effective_since or now - moment > grace:
             continue
@@ -476,6 +490,31 @@ def release_digest(store: Store, subscription_id: int, local_date: date) -> bool
         )
         store.db.execute("DELETE FROM digest_posts WHERE id = ?", [post_id])
     return True
+
+
+def record_post_failure(
+    store: Store, subscription_id: int, reason: str, now: datetime, retire_after: int
+) -> bool:
+    """A post refused because the channel is gone or forbidden; after `retire_after` of them in
+    a row the subscription is retired (never due again until subscribed anew). True when this
+    failure retired it."""
+    with store.transaction():
+        store.db.execute(
+            "UPDATE subscriptions SET post_failures = post_failures + 1 WHERE id = ? AND retired_at IS NULL",
+            [subscription_id],
+        )
+        cursor = store.db.execute(
+            "UPDATE subscriptions SET retired_at = ?, retired_reason = ? "
+            "WHERE id = ? AND retired_at IS NULL AND post_failures >= ?",
+            [utc_iso(now), reason, subscription_id, retire_after],
+        )
+    return cursor.rowcount > 0
+
+
+def clear_post_failures(store: Store, subscription_id: int) -> None:
+    """A post went through: earlier refusals no longer count toward retiring."""
+    with store.transaction():
+        store.db.execute("UPDATE subscriptions SET post_failures = 0 WHERE id = ?", [subscription_id])
 
 
 def digest_status(store: Store, subscription_id: int, local_date: date) -> str | None:

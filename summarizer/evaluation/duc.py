@@ -50,16 +50,6 @@ from summarizer.summaries import MODES, get_summarizer
 SETTINGS = ("cluster", "pooled")
 TOPIC_PARTS = ("title", "narrative", "both")
 ARTICLES = 25  # stories a brief may draw from: a DUC topic's whole set
-CHARS_PER_WORD = 7  # English news: about 6 characters a word with its space; a little over
-
-
-def brief_length(words: int) -> dict:
-    """brief()'s length arguments for a summary of `words` words.
-
-    brief() has no word budget yet (issue 7 adds `words=`); until then it gets a character
-    budget a little over `words` words and the summary is cut at `words` words here.
-    """
-    return {"sentences": 1000, "max_chars": words * CHARS_PER_WORD}
 
 
 @dataclass(frozen=True)
@@ -189,7 +179,7 @@ def _run_briefs(
             try:
                 result = brief(
                     store, task.query, settings=variant.settings, mode=variant.mode, articles=ARTICLES,
-                    **brief_length(task.words),
+                    words=task.words,
                 )
             except BriefbotError as exc:
                 _no_summary(run, task, str(exc))

@@ -25,10 +25,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from html import unescape
+
+import lxml.etree
+import lxml.html
 
 from summarizer.sentences import split_sentences
 
 TITLE_MAX_CHARS = 100
+# A title as given (feed, page, record) is kept whole up to this length, then cut at a word.
+STORED_TITLE_MAX_CHARS = 300
+_MARKUP = re.compile(r"<[A-Za-z/!?]")
+_ENTITY = re.compile(r"&#?[A-Za-z0-9]+;")
 
 # Whitespace that is not already one plain space (runs, tabs, no-break and other Unicode
 # spaces): replacing only these leaves the text as `\s+` -> " " would, at a fraction of the cost.
@@ -321,3 +329,34 @@ def _shorten(sentence: str, limit: int = TITLE_MAX_CHARS) -> str:
         return sentence
     cut = sentence[: limit + 1].rsplit(" ", 1)[0].rstrip(",;:—–- ")
     return cut + "…"
+
+
+def tidy_title(raw: str, limit: int = STORED_TITLE_MAX_CHARS) -> str:
+    """A title as plain text: markup dropped (`<sup>2</sup>` -> `2`), character references
+    resolved (`&#x0024;` -> `$`, once more when double-escaped), unknown entity references
+    (`&lol9;`) removed, whitespace collapsed, and cut at a word after `limit` characters ("…").
+    A bare ampersand (`Look&Lease`) stays as it is.
+    """
+    text = (raw or "")[: limit * 20]  # markup aside, nothing past this can survive the cut
+    if _MARKUP.search(text):
+        try:
+            fragment = lxml.html.fragment_fromstring(text, create_parent="div")
+        except (lxml.etree.ParserError, ValueError):
+            pass
+        else:
+            for element in fragment.xpath(".//script | .//style"):
+                element.drop_tree()
+            text = fragment.text_content()  # the parser resolves character references
+    for _ in range(2):  # "&amp;amp;" is double-escaped "&"; stop once nothing changes
+        resolved = unescape(text)
+        if resolved == text:
+            break
+        text = resolved
+    text = " ".join(_ENTITY.sub("", text).split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit + 1]
+    head = cut.rsplit(" ", 1)[0] if " " in cut else ""
+    if len(head) < limit // 2:  # one very long "word" (a URL, a run of letters): cut inside it
+        head = text[:limit]
+    return head.rstrip(",;:—–- ") + "…"

@@ -4,12 +4,12 @@ each entry into a Document, from the feed's own full text or from the entry's we
 
 from __future__ import annotations
 
-import calendar
+import codecs
 import hashlib
 import re
 from html import unescape
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from urllib.parse import urljoin
 
 import feedparser
@@ -17,13 +17,14 @@ import lxml.etree
 import lxml.html
 import trafilatura
 
-from summarizer.sources.clean import clean_text, guess_title
+from summarizer.sources.clean import clean_text, guess_title, tidy_title
 from summarizer.config import Settings
 from summarizer.errors import BriefbotError, ExtractionError, FeedError
+from summarizer.sources.dates import DateReading, read_date
 from summarizer.sources.extract import extract_html
-from summarizer.sources.fetch import FEED_TYPES, fetch
+from summarizer.sources.fetch import FEED_TYPES, bom_encoding, fetch
 from summarizer.models import Document
-from summarizer.urls import canonical_url, site_name
+from summarizer.urls import canonical_url, is_web_url, site_name, url_scheme
 
 # A feed's own text counts as the full article from this many words; shorter is a teaser.
 FULL_TEXT_MIN_WORDS = 120
@@ -46,6 +47,7 @@ class FeedEntry:
     author: str
     content_html: str  # the entry's full content (content:encoded, atom content), may be ""
     summary_html: str  # description / summary, may be ""
+    note: str = ""  # what was wrong with the entry but did not stop it (a bad date, an unsafe link)
 
 
 @dataclass
@@ -62,7 +64,10 @@ def looks_like_feed(content: bytes, content_type: str = "") -> bool:
     """True when the bytes are an RSS, RDF or Atom document (by media type or root element)."""
     if content_type in FEED_TYPES:
         return True
-    head = content[:8192].lstrip(b"\xef\xbb\xbf")
+    head = content[:8192]
+    encoding = bom_encoding(head)
+    if encoding:  # UTF-8 with a mark, UTF-16, UTF-32: look at the text, not the bytes
+        head = codecs.getincrementaldecoder(encoding)(errors="replace").decode(head).encode("utf-8")
     while True:
         match = _PROLOG.match(head)
         if not match or not match.group(0):
@@ -71,27 +76,51 @@ def looks_like_feed(content: bytes, content_type: str = "") -> bool:
     return bool(_FEED_ROOT.match(head))
 
 
-def _published(entry: feedparser.FeedParserDict) -> datetime | None:
-    for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        parsed = entry.get(key)
-        if parsed:
-            return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
-    return None
+def _published(entry: feedparser.FeedParserDict, languages: list[str] | None) -> DateReading:
+    """The entry's date, read from the text the feed wrote (feedparser's own parsed tuples
+    shift impossible dates into the next month and carry years 0 and 10000)."""
+    for key in ("published", "updated", "created"):
+        raw = entry.get(key)
+        if isinstance(raw, str) and raw.strip():
+            return read_date(raw, languages)
+    return DateReading(None)
 
 
-def _entry_url(entry: feedparser.FeedParserDict, feed_url: str) -> str:
-    link = entry.get("link") or ""
+def _languages(parsed: feedparser.FeedParserDict) -> list[str] | None:
+    """The feed's <language> as a dateparser hint ("pt-BR" -> ["pt", "en"]), None when not given."""
+    code = (parsed.feed.get("language") or "").strip().lower()[:2]
+    if not code.isalpha() or len(code) != 2:
+        return None
+    return [code] if code == "en" else [code, "en"]
+
+
+def _entry_url(entry: feedparser.FeedParserDict, feed_url: str, site_url: str) -> tuple[str, str]:
+    """The entry's canonical http(s) link and a note when its link could not be used.
+
+    Relative links resolve against the feed's address when it was fetched from the web, and
+    against the feed's own <link> (its site) when it was read from a file: never into a
+    `file:///blog/...` path. Links that are not web addresses (`javascript:`, `data:`,
+    `vbscript:`, `file:`...) are never stored: the entry keeps its text under an identifier.
+    """
+    link = (entry.get("link") or "").strip()
     if not link:
         guid = entry.get("id") or ""
         if guid.startswith(("http://", "https://")):
             link = guid
+    note = ""
     if link:
-        return canonical_url(urljoin(feed_url, link))
-    # No link at all: a stable identifier from the feed and the guid or title. Not a
+        base = feed_url if is_web_url(feed_url) else site_url if is_web_url(site_url) else ""
+        absolute = urljoin(base, link) if base else link
+        if is_web_url(absolute):
+            return canonical_url(absolute), ""
+        scheme = url_scheme(link)
+        kind = f"a {scheme}: link" if scheme else "a relative link with no web address to resolve it against"
+        note = f"{kind} is not a web address; stored without a link"
+    # No usable link: a stable identifier from the feed and the guid or title. Not a
     # "feed#fragment" URL: canonical URLs drop fragments, so every such entry would collide.
     key = entry.get("id") or entry.get("title") or repr(sorted(entry.keys()))
     digest = hashlib.sha1(f"{feed_url}\n{key}".encode("utf-8")).hexdigest()[:20]
-    return f"urn:briefbot:entry:{digest}"
+    return f"urn:briefbot:entry:{digest}", note
 
 
 def _content_html(entry: feedparser.FeedParserDict) -> str:
@@ -115,26 +144,34 @@ def advertised_feed(html: str, page_url: str) -> str | None:
 
 
 def parse_feed(content: bytes, url: str) -> Feed:
-    """Parse feed bytes. Raises FeedError when the document is broken and yields no entries."""
+    """Parse feed bytes. Raises FeedError when the document is empty, or broken and yields no entries."""
+    if not content.strip():
+        raise FeedError(f"empty feed: {url} has no content")
     parsed = feedparser.parse(content, sanitize_html=True, resolve_relative_uris=True)
     if parsed.bozo and not parsed.entries:
         reason = getattr(parsed.get("bozo_exception"), "getMessage", None)
         detail = reason() if callable(reason) else str(parsed.get("bozo_exception", ""))
         raise FeedError(f"broken feed at {url}: the XML cannot be read ({detail})")
-    if not parsed.version and not parsed.entries:
+    if not parsed.get("version") and not parsed.entries:
         raise FeedError(f"not a feed: {url} is not RSS or Atom")
-    title = (parsed.feed.get("title") or "").strip() or site_name(url) or url
-    entries = [
-        FeedEntry(
-            url=_entry_url(entry, url),
-            title=(entry.get("title") or "").strip(),
-            published_at=_published(entry),
-            author=(entry.get("author") or "").strip(),
-            content_html=_content_html(entry),
-            summary_html=entry.get("summary") or "",
+    title = tidy_title(parsed.feed.get("title") or "") or site_name(url) or url
+    site_url = parsed.feed.get("link") or ""
+    languages = _languages(parsed)
+    entries = []
+    for entry in parsed.entries:
+        entry_url, link_note = _entry_url(entry, url, site_url)
+        date = _published(entry, languages)
+        entries.append(
+            FeedEntry(
+                url=entry_url,
+                title=tidy_title(entry.get("title") or ""),
+                published_at=date.moment,
+                author=(entry.get("author") or "").strip(),
+                content_html=_content_html(entry),
+                summary_html=entry.get("summary") or "",
+                note="; ".join(part for part in (date.problem, link_note) if part),
+            )
         )
-        for entry in parsed.entries
-    ]
     warning = str(parsed.get("bozo_exception", "")) if parsed.bozo else ""
     return Feed(url=url, title=title, entries=entries, warning=warning)
 

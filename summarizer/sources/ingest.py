@@ -8,28 +8,27 @@ bulk .jsonl ingestion fast.
 
 from __future__ import annotations
 
-import email.utils
 import json
 import logging
 import multiprocessing
 import re
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import charset_normalizer
 
-from summarizer.sources.clean import clean_text, guess_title
+from summarizer.sources.clean import clean_text, guess_title, tidy_title
 from summarizer.config import Settings
 from summarizer.errors import BriefbotError, ExtractionError
+from summarizer.sources.dates import DateReading, read_date, read_timestamp
 from summarizer.sources.extract import extract_html
 from summarizer.sources.feeds import Feed, entry_document, entry_own_text, has_full_text, looks_like_feed, parse_feed
-from summarizer.sources.fetch import decode_bytes, fetch, looks_binary
+from summarizer.sources.fetch import bom_encoding, decode_bytes, fetch, looks_binary
 from summarizer.models import GLOBAL_SCOPE, Document, IngestResult, Outcome
-from summarizer.store import Store, parse_utc
-from summarizer.urls import canonical_url
+from summarizer.store import Store
+from summarizer.urls import canonical_url, is_web_url, url_scheme
 
 log = logging.getLogger(__name__)
 
@@ -71,20 +70,42 @@ def ingest(
             _ingest_target(store, str(target), settings, scope, report)
         except BriefbotError as exc:
             report(_failed(str(target), str(exc)))
+        except Exception as exc:  # a bug on one target must not lose the rest of the batch
+            report(_unexpected(str(target), exc))
     return results
 
 
 def ingest_document(store: Store, doc: Document, item: str | None = None) -> IngestResult:
-    """Store one Document (added, updated or duplicate); a document without text fails."""
+    """Store one Document (added, updated or duplicate); a document without text fails.
+
+    The title is stored as plain text, capped (`tidy_title`), whatever the source wrote.
+    """
     label = item or doc.url
     if not doc.text.strip():
         return _failed(label, "no article text")
+    doc.title = tidy_title(doc.title)
     outcome, article_id = store.upsert(doc)
     return IngestResult(item=label, outcome=outcome, article_id=article_id, title=doc.title)
 
 
 def _failed(item: str, reason: str) -> IngestResult:
     return IngestResult(item=item, outcome=Outcome.FAILED, reason=reason)
+
+
+def _unexpected(item: str, exc: Exception) -> IngestResult:
+    """A failure nobody foresaw: the traceback to the log, one line to the user."""
+    log.exception("ingesting %s failed", item)
+    return _failed(item, f"unexpected error: {exc.__class__.__name__}: {exc}")
+
+
+def _noted(result: IngestResult, note: str) -> IngestResult:
+    """A stored item's result carrying what was wrong with it (a bad date, an unsafe link),
+    said once: in the result's reason and one log line, when it is stored (not again on every
+    poll that finds it already stored). A failure keeps its own reason."""
+    if note and result.outcome in {Outcome.ADDED, Outcome.UPDATED}:
+        result.reason = note
+        log.warning("%s: %s", result.item, note)
+    return result
 
 
 def _ingest_target(store: Store, target: str, settings: Settings, scope: str, report: Report) -> None:
@@ -103,6 +124,8 @@ def _ingest_target(store: Store, target: str, settings: Settings, scope: str, re
                 _ingest_file(store, file, settings, scope, report)
             except BriefbotError as exc:
                 report(_failed(str(file), str(exc)))
+            except Exception as exc:  # one file must not lose the rest of the folder
+                report(_unexpected(str(file), exc))
     elif path.is_file():
         _ingest_file(store, path, settings, scope, report)
     else:
@@ -125,7 +148,7 @@ def _decode_file(data: bytes, path: Path) -> str:
     if looks_binary(data):
         raise ExtractionError(f"{path.name} is a binary file, not text")
     try:
-        return data.decode("utf-8-sig")
+        return data.decode(bom_encoding(data) or "utf-8-sig")
     except UnicodeDecodeError:
         best = charset_normalizer.from_bytes(data).best()
         if best is None:
@@ -142,14 +165,20 @@ def _ingest_file(store: Store, path: Path, settings: Settings, scope: str, repor
         return
     suffix = path.suffix.lower()
     file_url = path.resolve().as_uri()
-    if looks_binary(data):
+    sample = data
+    if suffix == ".jsonl" and not bom_encoding(data):
+        # Judged on whole lines only: a crash's NUL padding after the last one fails alone.
+        sample = data[:8192]
+        sample = sample[: sample.rfind(b"\n")] if b"\n" in sample else sample
+    if looks_binary(sample):
         report(_failed(item, f"{path.name} is a binary file, not text"))
     elif suffix in FEED_SUFFIXES or looks_like_feed(data):
         feed = parse_feed(data, file_url)
         _ingest_feed(store, feed, settings, scope, report)
+    elif suffix == ".jsonl":
+        _ingest_records(store, _jsonl_records(data, path), item, file_url, path.stem, scope, report)
     elif suffix in RECORD_SUFFIXES:
-        text = _decode_file(data, path)
-        records = _jsonl_records(text) if suffix == ".jsonl" else _json_records(text)
+        records = _json_records(_decode_file(data, path))
         _ingest_records(store, records, item, file_url, path.stem, scope, report)
     elif suffix in HTML_SUFFIXES:
         doc = extract_html(decode_bytes(data), file_url)
@@ -196,9 +225,9 @@ def _with(doc: Document, url: str, scope: str) -> Document:
     return doc
 
 
-def _report_document(store: Store, doc: Document, item: str, report: Report) -> None:
+def _report_document(store: Store, doc: Document, item: str, report: Report, note: str = "") -> None:
     try:
-        report(ingest_document(store, doc, item))
+        report(_noted(ingest_document(store, doc, item), note))
     except Exception as exc:  # a store failure on one item must not stop the batch
         log.exception("storing %s failed", item)
         report(_failed(item, f"could not store it: {exc}"))
@@ -249,7 +278,10 @@ def _ingest_feed(store: Store, feed: Feed, settings: Settings, scope: str, repor
         except BriefbotError as exc:
             report(_failed(entry.url, str(exc)))
             continue
-        _report_document(store, doc, entry.url, report)
+        except Exception as exc:  # one entry must not lose the rest of the feed
+            report(_unexpected(entry.url, exc))
+            continue
+        _report_document(store, doc, entry.url, report, entry.note)
 
 
 # -- JSON records ----------------------------------------------------------------------
@@ -270,9 +302,30 @@ def _json_records(text: str) -> Iterator[tuple[str, object]]:
         yield f"record {number}", record
 
 
-def _jsonl_records(text: str) -> Iterator[tuple[str, object]]:
-    """(label, record) pairs of a JSON Lines document; a bad line is a record that fails."""
-    for number, line in enumerate(text.splitlines(), start=1):
+def _jsonl_lines(data: bytes, path: Path) -> Iterator[str | ExtractionError]:
+    """The lines of a JSON Lines file, each decoded alone: JSON Lines are UTF-8 (jsonlines.org),
+    so a line that is not (a stray byte, a crash's NUL padding) is an error for that line only.
+    A file with a UTF-16/32 byte-order mark is decoded whole."""
+    encoding = bom_encoding(data)
+    if encoding and encoding != "utf-8-sig":
+        yield from _decode_file(data, path).split("\n")
+        return
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        if b"\x00" in raw:
+            yield ExtractionError("binary data (NUL bytes), not a line of text")
+            continue
+        try:
+            yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            yield ExtractionError(f"not valid UTF-8 (byte {exc.start + 1}); JSON Lines must be UTF-8")
+
+
+def _jsonl_records(data: bytes, path: Path) -> Iterator[tuple[str, object]]:
+    """(label, record) pairs of a JSON Lines file; a bad line is a record that fails."""
+    for number, line in enumerate(_jsonl_lines(data, path), start=1):
+        if isinstance(line, ExtractionError):
+            yield f"line {number}", line
+            continue
         if not line.strip():
             continue
         try:
@@ -281,27 +334,17 @@ def _jsonl_records(text: str) -> Iterator[tuple[str, object]]:
             yield f"line {number}", ExtractionError(f"not valid JSON ({exc.msg})")
 
 
-def _parse_date(value: object) -> datetime | None:
-    """A record's date: ISO 8601, RFC 2822 or a Unix timestamp; None when unreadable."""
+def _parse_date(value: object) -> DateReading:
+    """A record's date: ISO 8601, RFC 2822, other written forms, or a Unix timestamp."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        try:
-            return datetime.fromtimestamp(value, tz=UTC)
-        except (OverflowError, OSError, ValueError):
-            return None
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        return parse_utc(value.strip())
-    except ValueError:
-        pass
-    try:
-        moment = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+        return read_timestamp(value)
+    if isinstance(value, str):
+        return read_date(value)
+    return DateReading(None, f"date {value!r} is not a date; stored undated" if value else "")
 
 
-def _record_document(record: object, label: str, base_url: str, source: str, scope: str) -> Document:
+def _record_document(record: object, label: str, base_url: str, source: str, scope: str) -> tuple[Document, str]:
+    """A record as a Document, with a note on what was wrong but did not stop it."""
     if isinstance(record, Exception):
         raise record
     if not isinstance(record, dict):
@@ -313,6 +356,15 @@ def _record_document(record: object, label: str, base_url: str, source: str, sco
     if not text.strip():
         raise ExtractionError(f"{label} has no text left after removing boilerplate")
     url = record.get("url") or record.get("link")
+    notes = []
+    if isinstance(url, str) and url.strip() and not is_web_url(url):
+        # javascript:, data:, vbscript:, file: or a relative path: never an article's address.
+        scheme = url_scheme(url)
+        kind = f"a {scheme}: link" if scheme else "a relative link"
+        if not base_url.startswith("file:"):
+            raise ExtractionError(f"{label} has {kind}, not a web address (records read from the web need their own link)")
+        notes.append(f"{kind} is not a web address; stored without a link")
+        url = None
     if not isinstance(url, str) or not url.strip():
         if not base_url.startswith("file:"):
             # A web URL's #fragment is dropped from canonical URLs: every such record would
@@ -322,25 +374,26 @@ def _record_document(record: object, label: str, base_url: str, source: str, sco
         anchor = str(key) if isinstance(key, (str, int)) and str(key).strip() else label.replace(" ", "-")
         url = f"{base_url}#{anchor}"
     title = record.get("title")
-    published = next((record[k] for k in DATE_FIELDS if record.get(k)), None)
+    published = _parse_date(next((record[k] for k in DATE_FIELDS if record.get(k)), None))
     author = record.get("author")
     record_source = record.get("source")
-    return Document(
+    document = Document(
         url=url.strip(),
         title=title.strip() if isinstance(title, str) and title.strip() else guess_title(text),
         text=text,
         source=record_source if isinstance(record_source, str) else source,
         author=author if isinstance(author, str) else "",
-        published_at=_parse_date(published),
+        published_at=published.moment,
         scope=scope,
     )
+    return document, "; ".join(part for part in [published.problem, *notes] if part)
 
 
 def _record_documents(
     batch: list[tuple[str, object]], base_url: str, source: str, scope: str
-) -> list[Document | BriefbotError]:
-    """Clean one batch of records: a Document, or the error that makes a record fail."""
-    documents: list[Document | BriefbotError] = []
+) -> list[tuple[Document, str] | BriefbotError]:
+    """Clean one batch of records: a Document and its note, or the error that makes a record fail."""
+    documents: list[tuple[Document, str] | BriefbotError] = []
     for label, record in batch:
         try:
             documents.append(_record_document(record, label, base_url, source, scope))
@@ -376,7 +429,7 @@ def _ingest_records(
     a large .jsonl file ingests up to twice as fast on two cores.
     """
 
-    def store_batch(batch: list[tuple[str, object]], documents: list[Document | BriefbotError]) -> None:
+    def store_batch(batch: list[tuple[str, object]], documents: list[tuple[Document, str] | BriefbotError]) -> None:
         results = []
         with store.transaction():
             for (label, _), doc in zip(batch, documents):
@@ -385,7 +438,7 @@ def _ingest_records(
                     results.append(_failed(name, str(doc)))
                     continue
                 try:
-                    results.append(ingest_document(store, doc, name))
+                    results.append(_noted(ingest_document(store, doc[0], name), doc[1]))
                 except Exception as exc:  # one record the store rejects must not lose the batch
                     log.exception("storing %s failed", name)
                     results.append(_failed(name, f"could not store it: {exc}"))

@@ -1,20 +1,34 @@
-"""Feed polling: fetch the feeds that are due, store their new items, back off on failure."""
+"""Feed polling: fetch the feeds that are due, store their new items, back off on failure.
+
+Due feeds are downloaded and parsed at the same time (POLL_FETCHERS threads, each fetch cut
+off at its overall deadline), so a slow feed never holds up the others; their items are then
+stored one feed at a time, as each download ends, through the caller's store.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from summarizer.config import Settings
 from summarizer.errors import BriefbotError, FeedError
 from summarizer.sources.feeds import Feed, advertised_feed, looks_like_feed, parse_feed
-from summarizer.sources.fetch import fetch
+from summarizer.sources.fetch import FetchResult, fetch
 from summarizer.sources.ingest import ingest_feed
 from summarizer.models import GLOBAL_SCOPE, IngestResult, Outcome
 from summarizer.store import Store, utc_iso
 
 log = logging.getLogger(__name__)
+
+# Feeds downloaded at once by one poll: enough that a few slow sites do not queue the rest,
+# few enough to stay polite and light on a small machine.
+POLL_FETCHERS = 4
+
+# What downloading one feed gives: the fetch, and the parsed feed (None on a 304).
+Download = Callable[[], tuple[FetchResult, Feed | None]]
 
 
 @dataclass
@@ -76,21 +90,34 @@ def select_entries(feed: Feed, settings: Settings, first_poll: bool, now: dateti
     return Feed(url=feed.url, title=feed.title, entries=entries[: settings.poll_max_items], warning=feed.warning)
 
 
-def poll_source(store: Store, source: dict, settings: Settings, now: datetime) -> PollReport:
-    """Poll one feed (a row of the `sources` table) and record the result on the row."""
+def _download(source: dict, settings: Settings) -> tuple[FetchResult, Feed | None]:
+    """Fetch one feed (conditionally) and parse it; no store access, so it runs in any thread."""
+    fetched = fetch(source["url"], settings, etag=source["etag"], last_modified=source["last_modified"])
+    if fetched.not_modified:
+        return fetched, None
+    if not looks_like_feed(fetched.content, fetched.content_type):
+        raise FeedError(f"no longer a feed: {source['url']} now serves {fetched.content_type or 'something else'}")
+    return fetched, parse_feed(fetched.content, fetched.url)
+
+
+def poll_source(
+    store: Store, source: dict, settings: Settings, now: datetime, download: Download | None = None
+) -> PollReport:
+    """Poll one feed (a row of the `sources` table) and record the result on the row.
+
+    `download` gives the feed already being fetched (poll_due's threads); by default it is
+    fetched here. Its errors are this feed's failure, never the caller's.
+    """
     report = PollReport(
         source_id=source["id"], url=source["url"], scope=source["scope"] or GLOBAL_SCOPE,
         title=source["title"] or source["url"], ok=False,
     )
     changes: dict = {"last_polled_at": utc_iso(now)}
     try:
-        fetched = fetch(source["url"], settings, etag=source["etag"], last_modified=source["last_modified"])
-        if fetched.not_modified:
+        fetched, feed = download() if download else _download(source, settings)
+        if feed is None:
             report.not_modified = True  # keep the stored validators
         else:
-            if not looks_like_feed(fetched.content, fetched.content_type):
-                raise FeedError(f"no longer a feed: {source['url']} now serves {fetched.content_type or 'something else'}")
-            feed = parse_feed(fetched.content, fetched.url)
             report.title = source["title"] or feed.title
             first_poll = source["last_ok"] is None
             selected = select_entries(feed, settings, first_poll, now)
@@ -116,9 +143,22 @@ def poll_source(store: Store, source: dict, settings: Settings, now: datetime) -
 
 
 def poll_due(store: Store, settings: Settings, now: datetime | None = None) -> list[PollReport]:
-    """Poll every feed whose next poll time has come; one report per feed."""
+    """Poll every feed whose next poll time has come; one report per feed, in the store's order.
+
+    Feeds are downloaded concurrently (POLL_FETCHERS at a time); each is stored as soon as its
+    download ends, in this thread (the store is not shared with the download threads).
+    """
     now = now or datetime.now(UTC)
-    return [poll_source(store, source, settings, now) for source in store.due_sources(now)]
+    due = list(store.due_sources(now))
+    if not due:
+        return []
+    reports: list[PollReport | None] = [None] * len(due)
+    with ThreadPoolExecutor(max_workers=min(POLL_FETCHERS, len(due)), thread_name_prefix="poll-fetch") as pool:
+        downloads = {pool.submit(_download, source, settings): index for index, source in enumerate(due)}
+        for download in as_completed(downloads):
+            index = downloads[download]
+            reports[index] = poll_source(store, due[index], settings, now, download.result)
+    return [report for report in reports if report is not None]
 
 
 def add_feed(store: Store, url: str, settings: Settings, scope: str = GLOBAL_SCOPE) -> tuple[dict, bool]:

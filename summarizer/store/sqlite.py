@@ -139,8 +139,40 @@ def _v2_digest_claims(db: sqlite_utils.Database) -> None:
     db["posted_stories"].create_index(["digest_post_id"])
 
 
+def _v3_bot_state(db: sqlite_utils.Database) -> None:
+    """What the Discord bot keeps across restarts.
+
+    - `brief_requests`: what a posted /brief asked for (its buttons carry the row id, the
+      mode and the length in their custom ids, so they work after a restart).
+    - `subscriptions.post_failures` / `retired_at` / `retired_reason`: a digest whose channel
+      is gone or forbidden is retired after a few failed posts instead of retried forever.
+    - `sources.added_in_channel`: where a feed was added (told there if it gets disabled);
+      `disabled_at` / `disabled_reason`: a feed failing too often is no longer polled.
+    """
+    db["brief_requests"].create(
+        {
+            "id": int,
+            "topic": str,
+            "articles": int,
+            "since": str,
+            "scope": str,
+            "user_id": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"topic", "scope", "user_id", "created_at"},
+    )
+    db["brief_requests"].create_index(["created_at"])
+    db["subscriptions"].add_column("post_failures", int, not_null_default=0)
+    db["subscriptions"].add_column("retired_at", str)
+    db["subscriptions"].add_column("retired_reason", str)
+    db["sources"].add_column("added_in_channel", str)
+    db["sources"].add_column("disabled_at", str)
+    db["sources"].add_column("disabled_reason", str)
+
+
 # Forward migrations: MIGRATIONS[i] takes the schema from version i to i + 1. Append only.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_initial, _v2_digest_claims]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_initial, _v2_digest_claims, _v3_bot_state]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -376,10 +408,12 @@ class Store:
         return cursor.rowcount > 0
 
     def due_sources(self, now: datetime) -> list[dict]:
-        """Feeds whose next poll time has come (or that were never polled)."""
+        """Feeds whose next poll time has come (or that were never polled); disabled feeds
+        are never due."""
         return list(
             self.db.query(
-                "SELECT * FROM sources WHERE next_poll_at IS NULL OR next_poll_at <= ? ORDER BY id",
+                "SELECT * FROM sources WHERE disabled_at IS NULL "
+                "AND (next_poll_at IS NULL OR next_poll_at <= ?) ORDER BY id",
                 [utc_iso(now)],
             )
         )

@@ -4,7 +4,8 @@
 cache. It is loaded once per name, lazily, without network access when it is a directory
 or when HF_HUB_OFFLINE is set. Text longer than the model takes is cut into chunks on
 sentence boundaries; each chunk is summarized, and the chunk summaries (of each passage
-in turn) make the summary, kept within the sentence and character budgets. Each output
+in turn) make the summary, kept within the sentence, word and character budgets. For a
+brief, the model rewrites the sentences the query-focused selection chose. Each output
 sentence cites the passage it was written from.
 """
 
@@ -18,6 +19,7 @@ from pathlib import Path
 from summarizer.config import Settings
 from summarizer.errors import ModelError
 from summarizer.sentences import split_sentences
+from summarizer.summaries import focused
 from summarizer.summaries.base import Budget, Passage, Picked, Summarizer
 from summarizer.summaries.scoring import clip, content_terms, overlap
 
@@ -115,7 +117,12 @@ class AbstractiveSummarizer(Summarizer):
         self, passages: Sequence[Passage], budget: Budget, topic: str = ""
     ) -> list[Picked]:
         """Summarize each passage (chunked to fit), then take their sentences in turn
-        (first of each passage, then second...) within `budget`, each fact once."""
+        (first of each passage, then second...) within `budget`, each fact once.
+
+        With a topic (a brief), the model rewrites what the query-focused selection chose
+        (twice the budget, grouped by story) rather than whole articles."""
+        if topic.strip():
+            passages = focused_passages(passages, budget, topic)
         tokenizer, model = load_model(self.model_name)
         limit = input_limit(tokenizer, model) - 2  # room for the special tokens
         written: list[tuple[int, list[str]]] = []
@@ -127,7 +134,7 @@ class AbstractiveSummarizer(Summarizer):
                 written.append((passage.key, told))
         picked: list[Picked] = []
         seen: list[set[str]] = []
-        used = 0
+        used = used_words = 0
         depth = max((len(told) for _, told in written), default=0)
         for index in range(depth):
             for key, told in written:
@@ -142,7 +149,21 @@ class AbstractiveSummarizer(Summarizer):
                     if not picked:
                         picked.append(Picked(clip(sentence, budget.max_chars), (key,)))
                     continue
+                if budget.words is not None and used_words + len(sentence.split()) > budget.words:
+                    continue
                 picked.append(Picked(sentence, (key,)))
                 seen.append(terms)
                 used += length
+                used_words += len(sentence.split())
         return picked
+
+
+def focused_passages(passages: Sequence[Passage], budget: Budget, topic: str) -> list[Passage]:
+    """What the query-focused selection picks for `topic` (twice `budget`), one passage per
+    story key in the order chosen: the input a model rewrites for a brief."""
+    words = 2 * (budget.words or 25 * budget.sentences)
+    chosen = focused.select(passages, Budget(sentences=2 * budget.sentences, words=words), topic)
+    by_key: dict[int, list[str]] = {}
+    for item in chosen:
+        by_key.setdefault(item.keys[0], []).append(item.text)
+    return [Passage(key, "", tuple(texts)) for key, texts in by_key.items()]

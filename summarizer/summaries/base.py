@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+import numpy as np
 
 from summarizer.config import Settings
 from summarizer.errors import QueryError
@@ -17,25 +19,31 @@ from summarizer.errors import QueryError
 
 @dataclass(frozen=True)
 class Passage:
-    """One article (or the lead article of a story) ready to summarize."""
+    """One article ready to summarize: its sentences, and their embeddings when the store
+    has them (one unit-length row a sentence; semantic mode embeds them itself otherwise)."""
 
     key: int  # the caller's reference (index of the story or article)
     title: str
     sentences: tuple[str, ...]
+    vectors: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class Budget:
-    """How long a summary may be: at most `sentences` sentences and `max_chars` characters."""
+    """How long a summary may be: at most `sentences` sentences and `max_chars` characters,
+    or, when `words` is set, as many sentences as fit in `words` words."""
 
     sentences: int = 3
     max_chars: int | None = None
+    words: int | None = None
 
     def __post_init__(self) -> None:
         if self.sentences < 1:
             raise QueryError("A summary needs at least 1 sentence.")
         if self.max_chars is not None and self.max_chars < 1:
             raise QueryError("A summary needs a character budget of at least 1.")
+        if self.words is not None and self.words < 1:
+            raise QueryError("A summary needs a word budget of at least 1.")
 
 
 @dataclass(frozen=True)

@@ -24,9 +24,9 @@ class LeadSummarizer(Summarizer):
     def summarize(
         self, passages: Sequence[Passage], budget: Budget, topic: str = ""
     ) -> list[Picked]:
-        """Leads in turn across `passages`, within the sentence and character budgets."""
+        """Leads in turn across `passages`, within the sentence, word and character budgets."""
         picked: list[tuple[int, int, str]] = []
-        used = 0
+        used = used_words = 0
         depth = max((len(p.sentences) for p in passages), default=0)
         for index in range(depth):
             for p_index, passage in enumerate(passages):
@@ -38,8 +38,12 @@ class LeadSummarizer(Summarizer):
                     if not picked:
                         picked.append((p_index, index, clip(text, budget.max_chars)))
                     return self._ordered(picked, passages)
+                words = len(text.split())
+                if budget.words is not None and used_words + words > budget.words:
+                    return self._ordered(picked, passages)
                 picked.append((p_index, index, text))
                 used += length
+                used_words += words
         return self._ordered(picked, passages)
 
     @staticmethod

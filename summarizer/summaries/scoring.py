@@ -55,10 +55,19 @@ _PICTURE_MARK = re.compile(
     r"|top|bottom|above|below|inset|not pictured|pictured\b[^()]{0,60}|file(?: photo| picture)?)\)",
     re.IGNORECASE,
 )
-# A dateline or agency tag before the lead ("(CNN)", "LONDON, England (Reuters) --").
-_DATELINE = re.compile(
-    r"^(?:[A-Z][\w.'’-]*(?:,? [A-Z][\w.'’-]*)*,? ?)?\((?=[^)]*[A-Z]{2})[\w. ]{2,25}\)\s*(?:--|—)?\s*"
+# A dateline or agency tag before the lead: a news agency in brackets ("(CNN)", "LONDON,
+# England (Reuters) --", "PARIS, September 16 (Xinhua) --"), or a place in capitals and a wire
+# separator ("ATLANTA _ ", "WASHINGTON -- "). A plain "Name Name (ACRONYM)" is a subject.
+_AGENCY = (
+    r"(?:AP|Reuters|AFP|Xinhua|CNN|UPI|Bloomberg|dpa|DPA|ANSA|Kyodo|ITAR-TASS|Itar-Tass|TASS|"
+    r"PA|BBC|NYT|LAT-WP|Sapa|Interfax|IANS|PTI|Yonhap|KUNA|WAM|MENA|IRNA|APW|XIE)"
 )
+_DATELINE = re.compile(
+    r"^(?:(?:[A-Z][\w.'’-]*(?:,? [A-Z][\w.'’-]*){0,5},? ?)?(?:[A-Z][a-z]{2,8}\.? \d{1,2},? )?"
+    rf"\((?:{_AGENCY})\)\s*(?:--|—|–|_|-|:)?\s*"
+    r"|[A-Z][A-Z.'’ -]{1,40}(?:,[ A-Z][\w.'’ -]{1,30})?(?: \([^)]{1,25}\))?\s+(?:_|--|—|–)\s+)"
+)
+_WIRE_DASH = re.compile(r"\s+_\s+")  # wire copy's " _ " for a dash
 
 
 def stem(word: str) -> str:
@@ -78,6 +87,18 @@ def stem(word: str) -> str:
     if len(_STEMS) < 200_000:
         _STEMS[word] = base
     return base
+
+
+def strip_wire(sentence: str) -> str:
+    """`sentence` without a leading dateline or agency tag, with wire dashes (" _ ") as
+    dashes and wire quotes (``like this'') as typographic ones."""
+    if _DATELINE.match(sentence):
+        sentence = _DATELINE.sub("", sentence, count=1)
+    if "_" in sentence:
+        sentence = _WIRE_DASH.sub(" – ", sentence.removeprefix("_ "))
+    if "``" in sentence or "''" in sentence:
+        sentence = sentence.replace("``", "“").replace("''", "”")
+    return sentence.strip()
 
 
 def content_terms(text: str) -> list[str]:
@@ -147,8 +168,7 @@ def candidates(passages: Sequence[Passage]) -> list[Candidate]:
         rank = 0
         for s_index, text in enumerate(passage.sentences):
             text = text.strip()
-            if "(" in text[:60]:
-                text = _DATELINE.sub("", text)
+            text = strip_wire(text)
             if not text:
                 continue
             terms = Counter(content_terms(text))
@@ -300,7 +320,7 @@ def select(
     )
     chosen: list[int] = []
     keys: dict[int, list[int]] = {}
-    used_chars = 0
+    used_chars = used_words = 0
     for i in order:
         if len(chosen) >= budget.sentences:
             break
@@ -313,9 +333,13 @@ def select(
         length = len(cands[i].text) + (1 if chosen else 0)
         if budget.max_chars is not None and used_chars + length > budget.max_chars:
             continue
+        words = len(cands[i].text.split())
+        if budget.words is not None and used_words + words > budget.words:
+            continue
         chosen.append(i)
         keys[i] = [passages[cands[i].passage].key]
         used_chars += length
+        used_words += words
     if not chosen and order and budget.max_chars is not None:
         best = cands[order[0]]
         return [Picked(clip(best.text, budget.max_chars), (passages[best.passage].key,))]
