@@ -306,6 +306,11 @@ def run(settings: Settings) -> None:
         raise SystemExit("Discord rejected DISCORD_TOKEN: check the bot token in .env.") from None
     except discord.PrivilegedIntentsRequired:
         raise SystemExit("Discord refused the gateway intents requested.") from None
+    except OSError as error:  # aiohttp's connection errors are OSErrors: DNS, refused, no route...
+        raise SystemExit(
+            f"cannot reach Discord at {discord.http.Route.BASE}: {error} "
+            "(check the network, or DISCORD_API_BASE)"
+        ) from None
 
 
 async def _serve(settings: Settings) -> None:

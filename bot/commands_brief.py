@@ -45,8 +45,9 @@ from .render import brief_embed, escape, truncate
 
 log = logging.getLogger(__name__)
 
-MAX_SENTENCES = 10
-SENTENCE_STEP = 2
+# A brief's lengths in words: Longer and Shorter move one step (the default, BRIEF_WORDS,
+# is placed among them).
+WORD_STEPS = (40, 70, 100, 160, 250, 400)
 MAX_BRIEF_CHARS = 3500  # the summary stays well inside an embed description (4,096)
 MAX_ARTICLES = 10
 MAX_TOPIC = 200  # characters; the option says so to Discord, the command checks it again
@@ -59,8 +60,8 @@ FAST_MODE = "extractive"
 MODEL_LANE = {"semantic": "summaries", "abstractive": "summaries"}  # other modes: "command"
 HARD_LIMIT_FACTOR = 3  # a brief unanswered after this many queue deadlines gets an apology
 TOKEN_MARGIN = 14 * 60.0  # seconds: every answer goes out before the 15-minute token expires
-# custom_id: brief:<action>:<request id, base 36>:<mode shown>:<sentences shown> (<= 100 chars)
-BUTTON_TEMPLATE = r"brief:(?P<action>longer|shorter|to-[a-z]+):(?P<rid>[0-9a-z]{1,12}):(?P<mode>[a-z]{1,20}):(?P<sentences>\d{1,2})"
+# custom_id: brief:<action>:<request id, base 36>:<mode shown>:<words shown> (<= 100 chars)
+BUTTON_TEMPLATE = r"brief:(?P<action>longer|shorter|to-[a-z]+):(?P<rid>[0-9a-z]{1,12}):(?P<mode>[a-z]{1,20}):(?P<words>\d{1,4})"
 
 BUSY_TEXT = "I'm answering too many briefs right now; please try again in a minute."
 SLOW_TEXT = "This brief took too long to prepare; please try again in a minute."
@@ -75,19 +76,19 @@ class BriefRequest:
 
     topic: str
     mode: str
-    sentences: int
+    words: int
     articles: int | None
     since: str | None
     scope: str
     user_id: int
 
     def longer(self) -> BriefRequest:
-        """The same request with a few more sentences (up to MAX_SENTENCES)."""
-        return replace(self, sentences=min(MAX_SENTENCES, self.sentences + SENTENCE_STEP))
+        """The same request one length step longer (up to the last of WORD_STEPS)."""
+        return replace(self, words=next((w for w in WORD_STEPS if w > self.words), self.words))
 
     def shorter(self) -> BriefRequest:
-        """The same request with a few fewer sentences (at least one)."""
-        return replace(self, sentences=max(1, self.sentences - SENTENCE_STEP))
+        """The same request one length step shorter (down to the first of WORD_STEPS)."""
+        return replace(self, words=next((w for w in reversed(WORD_STEPS) if w < self.words), self.words))
 
     def after(self, action: str) -> BriefRequest:
         """The request a button leads to: 'longer', 'shorter' or 'to-<mode>'."""
@@ -111,8 +112,8 @@ def save_request(store: Store, request: BriefRequest, now: datetime, keep: timed
     return int(cursor.lastrowid or 0)
 
 
-def load_request(store: Store, request_id: int, mode: str, sentences: int, not_before: datetime) -> BriefRequest | None:
-    """The stored request `request_id` shown in `mode` with `sentences`, or None when it is
+def load_request(store: Store, request_id: int, mode: str, words: int, not_before: datetime) -> BriefRequest | None:
+    """The stored request `request_id` shown in `mode` with `words`, or None when it is
     unknown or older than `not_before`."""
     row = store.db.execute(
         "SELECT topic, articles, since, scope, user_id, created_at FROM brief_requests WHERE id = ?", [request_id]
@@ -121,7 +122,7 @@ def load_request(store: Store, request_id: int, mode: str, sentences: int, not_b
     if row is None or created is None or created < not_before:
         return None
     topic, articles, since, scope, user_id, _ = row
-    return BriefRequest(topic, mode, sentences, articles, since, scope, int(user_id))
+    return BriefRequest(topic, mode, words, articles, since, scope, int(user_id))
 
 
 def run_brief(store: Store, topic: str, **options) -> Brief:
@@ -139,10 +140,10 @@ def timed_brief(store: Store, topic: str, **options) -> tuple[Brief, float]:
     return result, time.perf_counter() - started
 
 
-def _max_chars(bot: BriefBot, sentences: int) -> int:
-    """The character budget grows with the sentence count, from the configured default."""
+def _max_chars(bot: BriefBot, words: int) -> int:
+    """The character budget grows with the word budget, from the configured default."""
     settings = bot.settings
-    scaled = settings.brief_max_chars * sentences / max(settings.brief_sentences, 1)
+    scaled = settings.brief_max_chars * words / max(settings.brief_words, 1)
     return int(min(MAX_BRIEF_CHARS, max(settings.brief_max_chars, scaled)))
 
 
@@ -176,17 +177,17 @@ class BriefButton(discord.ui.DynamicItem[discord.ui.Button], template=BUTTON_TEM
     """Longer / Shorter / another mode, for the brief whose state is in the custom id; any
     bot process answers it (after a restart too)."""
 
-    def __init__(self, action: str, request_id: int, mode: str, sentences: int, *, label: str, disabled: bool = False):
-        custom_id = f"brief:{action}:{_base36(request_id)}:{mode}:{sentences}"
+    def __init__(self, action: str, request_id: int, mode: str, words: int, *, label: str, disabled: bool = False):
+        custom_id = f"brief:{action}:{_base36(request_id)}:{mode}:{words}"
         super().__init__(
             discord.ui.Button(label=label, custom_id=custom_id, disabled=disabled, style=discord.ButtonStyle.secondary)
         )
-        self.action, self.request_id, self.mode, self.sentences = action, request_id, mode, sentences
+        self.action, self.request_id, self.mode, self.words = action, request_id, mode, words
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str], /):
         return cls(
-            match["action"], int(match["rid"], 36), match["mode"], int(match["sentences"]),
+            match["action"], int(match["rid"], 36), match["mode"], int(match["words"]),
             label=getattr(item, "label", None) or "", disabled=bool(getattr(item, "disabled", False)),
         )
 
@@ -216,9 +217,9 @@ class OldBriefButton(discord.ui.DynamicItem[discord.ui.Button], template=r"brief
 def brief_view(bot: BriefBot, request_id: int, request: BriefRequest) -> discord.ui.View:
     """The buttons under a brief (no timeout: they are persistent; see the module docstring)."""
     view = discord.ui.View(timeout=None)
-    shown = (request_id, request.mode, request.sentences)
-    view.add_item(BriefButton("longer", *shown, label="Longer", disabled=request.sentences >= MAX_SENTENCES))
-    view.add_item(BriefButton("shorter", *shown, label="Shorter", disabled=request.sentences <= 1))
+    shown = (request_id, request.mode, request.words)
+    view.add_item(BriefButton("longer", *shown, label="Longer", disabled=request.longer() == request))
+    view.add_item(BriefButton("shorter", *shown, label="Shorter", disabled=request.shorter() == request))
     for mode in ready_modes(bot.settings):  # no button that can only fail
         if mode != request.mode:
             view.add_item(BriefButton(f"to-{mode}", *shown, label=mode.capitalize()))
@@ -357,7 +358,7 @@ class BriefCog(commands.Cog):
         request = BriefRequest(
             topic=topic,
             mode=mode or self.bot.settings.default_mode,
-            sentences=max(1, min(MAX_SENTENCES, self.bot.settings.brief_sentences)),
+            words=self.bot.settings.brief_words,
             articles=articles,
             since=since,
             scope=scope_of(interaction),
@@ -415,8 +416,8 @@ class BriefCog(commands.Cog):
                     settings=self.bot.settings,
                     mode=mode,
                     articles=request.articles,
-                    sentences=request.sentences,
-                    max_chars=_max_chars(self.bot, request.sentences),
+                    words=request.words,
+                    max_chars=_max_chars(self.bot, request.words),
                     since=since,
                     scope=request.scope,
                     now=now,
@@ -468,7 +469,7 @@ class BriefCog(commands.Cog):
         try:
             not_before = bot.clock() - timedelta(hours=bot.settings.brief_buttons_hours)
             request = await bot.in_store(
-                load_request, button.request_id, button.mode, button.sentences, not_before, quick=True
+                load_request, button.request_id, button.mode, button.words, not_before, quick=True
             )
             if request is None or button.mode not in MODES:
                 await self.expired(interaction)

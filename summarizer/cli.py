@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import functools
+import sqlite3
 import sys
 import time
+from collections.abc import Callable
+from contextlib import closing
 from datetime import UTC, datetime
 from importlib.metadata import entry_points
+from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
 from summarizer import terminal
@@ -16,10 +22,54 @@ from summarizer.config import Settings, load_settings, parse_duration
 from summarizer.errors import BriefbotError
 from summarizer.models import GLOBAL_SCOPE, IngestResult, Outcome
 from summarizer.store import Store
+from summarizer.summaries import MODES
 
 PLUGIN_GROUP = "briefbot.commands"
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
+
+
+INTERRUPTED = 130  # the exit status of a program stopped by Ctrl-C (128 + SIGINT)
+SCOPE_HELP = "'global' or a Discord guild id (a guild sees its own articles and the global ones)."
+JSON_HELP = "Print JSON instead of text."
+MODE_HELP = "Summary mode (default: DEFAULT_MODE)."
+
+
+def _check_store_file(path: Path) -> None:
+    """Refuse a file that is not a briefbot store, reading it only (a read-only SQLite open)."""
+    try:
+        with closing(sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)) as conn:
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.DatabaseError as error:
+        raise BriefbotError(f"{path} is not a briefbot store: {error}") from None
+    if tables and "meta" not in tables:
+        raise BriefbotError(f"{path} is a SQLite database of another program, not a briefbot store")
+
+
+def open_store(database_path: str, create: bool) -> Store:
+    """The store at DATABASE_PATH, with one clear line instead of a traceback when it is a
+    folder, is missing (only commands that add articles or feeds create one), or is not a
+    briefbot store."""
+    path = Path(database_path).expanduser()
+    if database_path != ":memory:":
+        if path.is_dir():
+            raise BriefbotError(
+                f"{database_path} is a folder: --db (or DATABASE_PATH) names the store's file, "
+                f"e.g. {path / 'briefbot.db'}"
+            )
+        if path.exists():
+            _check_store_file(path)
+        elif not create:
+            raise BriefbotError(
+                f"no store at {path.resolve()}: create it with `briefbot ingest PATH|URL` "
+                "(or `briefbot sources add URL`), or point --db / DATABASE_PATH at an existing one"
+            )
+    try:
+        return Store(path)
+    except (sqlite3.Error, RuntimeError) as error:  # RuntimeError: a newer schema
+        raise BriefbotError(f"cannot open the store {database_path}: {error}") from None
+    except OSError as error:
+        raise BriefbotError(f"cannot create the store {database_path}: {error.strerror or error}") from None
 
 
 class Context:
@@ -27,17 +77,116 @@ class Context:
 
     def __init__(self, settings: Settings):
         self.settings = settings
+        self.read_only = False  # set by @pass_reader: such commands never create a store
+        self.on_interrupt: Callable[[], str] | None = None  # what to say on Ctrl-C instead of "interrupted"
         self._store: Store | None = None
 
     @property
     def store(self) -> Store:
-        """The store at DATABASE_PATH, opened on first use."""
+        """The store at DATABASE_PATH, opened on first use (created when missing, except for
+        commands that only read)."""
         if self._store is None:
-            self._store = Store(self.settings.database_path)
+            path = Path(self.settings.database_path).expanduser()
+            new = not path.exists() and self.settings.database_path != ":memory:"
+            self._store = open_store(self.settings.database_path, create=not self.read_only)
+            if new:
+                err.print(f"created a new store at {path.resolve()}", markup=False, soft_wrap=True)
         return self._store
 
 
 pass_ctx = click.make_pass_decorator(Context)
+
+
+def pass_reader(command):
+    """Like pass_ctx, for commands that only read the store: they never create one."""
+
+    @pass_ctx
+    @functools.wraps(command)
+    def reader(ctx: Context, *args, **kwargs):
+        ctx.read_only = True
+        return command(ctx, *args, **kwargs)
+
+    return reader
+
+
+class Duration(click.ParamType):
+    """A duration such as 90s, 15m, 6h or 7d, as seconds; at least `minimum` seconds."""
+
+    name = "duration"
+
+    def __init__(self, minimum: float = 0.0):
+        self.minimum = minimum
+
+    def convert(self, value, param, ctx) -> float:
+        if isinstance(value, float):
+            return value
+        try:
+            seconds = parse_duration(value).total_seconds()
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
+        if seconds < self.minimum:
+            self.fail(f"{value!r} is too short: at least {self.minimum:g}s", param, ctx)
+        return seconds
+
+
+class QueryCommand(click.Command):
+    """A command whose words are a query: a word starting with '-' (an excluded word, as in
+    `briefbot search Korea -Japan`) is part of the query, not an option, unless it is one of
+    the command's own options. Unknown `--long` options are still refused (typos), and
+    everything after `--` is query text."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        takes_value = {
+            name: not (param.is_flag or param.count)
+            for param in self.get_params(ctx) if isinstance(param, click.Option)
+            for name in (*param.opts, *param.secondary_opts)
+        }
+        options: list[str] = []
+        words: list[str] = []
+        index = 0
+        while index < len(args):
+            arg = args[index]
+            name = arg.split("=", 1)[0]
+            if arg == "--":
+                words.extend(args[index + 1:])
+                break
+            if name in takes_value:
+                options.append(arg)
+                if takes_value[name] and "=" not in arg and index + 1 < len(args):
+                    index += 1
+                    options.append(args[index])
+            elif arg.startswith("--") and len(arg) > 2:
+                options.append(arg)  # an unknown long option: click names it (and its near miss)
+            else:
+                words.append(arg)
+            index += 1
+        return super().parse_args(ctx, [*options, "--", *words])
+
+
+def _db_before_command(args: list[str]) -> list[str]:
+    """`briefbot search x --db F` as `briefbot --db F search x`: the group reads --db, so a
+    --db given after the command (and before any `--`) is moved before it."""
+    before: list[str] = []
+    after: list[str] = []
+    moved: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if after and arg == "--":
+            after.extend(args[index:])
+            break
+        if arg == "--db" and index + 1 < len(args):
+            (moved if after else before).extend(args[index:index + 2])
+            index += 2
+            continue
+        if arg.startswith("--db="):
+            (moved if after else before).append(arg)
+        elif after or not arg.startswith("-"):
+            after.append(arg)
+        else:
+            before.append(arg)
+        index += 1
+    return [*before, *moved, *after]
 
 
 def _since(value: str | None):
@@ -64,30 +213,38 @@ class BriefbotGroup(click.Group):
                 return entry.load()
         return command
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, _db_before_command(args))
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except BriefbotError as error:
-            err.print(f"[red]error:[/red] {error}")
+            err.print(f"[red]error:[/red] {escape(str(error))}", soft_wrap=True)
             sys.exit(1)
+        except KeyboardInterrupt:
+            context = ctx.find_object(Context)
+            said = context.on_interrupt() if context and context.on_interrupt else "interrupted"
+            err.print(said, markup=False)
+            sys.exit(INTERRUPTED)
 
 
-@click.group(cls=BriefbotGroup)
-@click.option("--db", "database_path", envvar="DATABASE_PATH", help="SQLite file (default: DATABASE_PATH or briefbot.db).")
+@click.group(cls=BriefbotGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db", "database_path", envvar="DATABASE_PATH",
+    help="The store's SQLite file (default: DATABASE_PATH, else briefbot.db in the current folder).",
+)
 @click.version_option(package_name="briefbot")
 @click.pass_context
 def main(ctx: click.Context, database_path: str | None) -> None:
     """briefbot: cited news briefs from your own article store."""
     overrides = {"database_path": database_path} if database_path else {}
-    try:
-        ctx.obj = Context(load_settings(**overrides))
-    except ValueError as error:
-        raise click.UsageError(f"bad setting in the environment or .env: {error}") from error
+    ctx.obj = Context(load_settings(**overrides))  # a SettingsError names the bad setting
 
 
 @main.command()
 @click.argument("targets", nargs=-1, required=True)
-@click.option("--scope", default=GLOBAL_SCOPE, show_default=True, help="'global' or a Discord guild id.")
+@click.option("--scope", default=GLOBAL_SCOPE, show_default=True, help=SCOPE_HELP)
 @click.option("--quiet", "-q", is_flag=True, help="Only the totals line.")
 @pass_ctx
 def ingest(ctx: Context, targets: tuple[str, ...], scope: str, quiet: bool) -> None:
@@ -95,6 +252,8 @@ def ingest(ctx: Context, targets: tuple[str, ...], scope: str, quiet: bool) -> N
     from summarizer.sources.ingest import ingest as run_ingest
 
     show_progress = err.is_terminal and not quiet
+    before = ctx.store.count(scope)  # on Ctrl-C, what was committed stays: the store says how much
+    ctx.on_interrupt = lambda: f"interrupted: {ctx.store.count(scope) - before} stored"
     with Progress(
         SpinnerColumn(), TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(),
         TextColumn("{task.description}"), console=err, disable=not show_progress, transient=True,
@@ -119,7 +278,7 @@ def sources() -> None:
 
 @sources.command("add")
 @click.argument("url")
-@click.option("--scope", default=GLOBAL_SCOPE, show_default=True)
+@click.option("--scope", default=GLOBAL_SCOPE, show_default=True, help=SCOPE_HELP)
 @pass_ctx
 def sources_add(ctx: Context, url: str, scope: str) -> None:
     """Check that URL is a feed and add it."""
@@ -132,8 +291,8 @@ def sources_add(ctx: Context, url: str, scope: str) -> None:
 
 @sources.command("list")
 @click.option("--scope", default=None, help="Only this scope (default: all).")
-@click.option("--json", "as_json", is_flag=True)
-@pass_ctx
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@pass_reader
 def sources_list(ctx: Context, scope: str | None, as_json: bool) -> None:
     """List feeds with their last poll result."""
     rows = ctx.store.list_sources(scope)
@@ -144,13 +303,14 @@ def sources_list(ctx: Context, scope: str | None, as_json: bool) -> None:
         out.print("no feeds yet: briefbot sources add URL")
     for row in rows:
         state = f"error: {row['last_error']}" if row["last_error"] else f"ok {row['last_ok'] or 'never polled'}"
-        out.print(f"{row['url']}  [{row['scope']}]  {row['title'] or ''}  ({state})", soft_wrap=True)
+        line = f"{row['url']}  [{row['scope']}]  {row['title'] or ''}  ({state})"
+        out.print(line, soft_wrap=True, markup=False)
 
 
 @sources.command("remove")
 @click.argument("url")
-@click.option("--scope", default=GLOBAL_SCOPE, show_default=True)
-@pass_ctx
+@click.option("--scope", default=GLOBAL_SCOPE, show_default=True, help=SCOPE_HELP)
+@pass_reader
 def sources_remove(ctx: Context, url: str, scope: str) -> None:
     """Stop polling URL (its articles stay in the store)."""
     if not ctx.store.remove_source(url, scope):
@@ -158,72 +318,116 @@ def sources_remove(ctx: Context, url: str, scope: str) -> None:
     out.print(f"removed {url}")
 
 
+def _nothing_due(store: Store) -> str:
+    """Why a poll fetched nothing: no feeds, or when the next one is due."""
+    feeds = store.list_sources()
+    if not feeds:
+        return "no feeds yet: briefbot sources add URL"
+    upcoming = min((row["next_poll_at"] for row in feeds if row["next_poll_at"]), default=None)
+    count = f"{len(feeds)} feed{'s' if len(feeds) != 1 else ''}"
+    return f"no feed due: {count}, next one at {upcoming or 'once due'}"
+
+
 @main.command()
-@click.option("--every", default=None, help="Keep polling at this interval (e.g. 15m); Ctrl-C stops.")
-@pass_ctx
-def poll(ctx: Context, every: str | None) -> None:
-    """Fetch the feeds that are due (conditional GET, back-off after failures)."""
+@click.option(
+    "--every", type=Duration(minimum=1), default=None,
+    help="Keep polling at this interval (e.g. 15m, at least 1s); Ctrl-C stops.",
+)
+@pass_reader
+def poll(ctx: Context, every: float | None) -> None:
+    """Fetch the feeds that are due (conditional GET, back-off after failures).
+
+    Without --every, exits with status 1 when every feed polled failed.
+    """
     from summarizer.sources.poll import poll_due
 
-    interval = parse_duration(every).total_seconds() if every else None
     while True:
-        for report in poll_due(ctx.store, ctx.settings):
-            out.print(report.describe(), soft_wrap=True)
-        if interval is None:
+        reports = poll_due(ctx.store, ctx.settings)
+        for report in reports:
+            out.print(report.describe(), soft_wrap=True, markup=False)
+        if not reports:
+            out.print(_nothing_due(ctx.store), markup=False)
+        if every is None:
+            if reports and not any(report.ok for report in reports):
+                sys.exit(1)
             return
         try:
-            time.sleep(interval)
+            time.sleep(every)
         except KeyboardInterrupt:
             return
 
 
-@main.command()
-@click.argument("query")
+def _filters(source: str | None = None, since: str | None = None, scope: str = GLOBAL_SCOPE) -> str:
+    """The filters a search or brief applied, for a 'no match' message ('' when none)."""
+    applied = [f"source {source!r}" if source else "", f"since {since}" if since else "",
+               f"scope {scope}" if scope != GLOBAL_SCOPE else ""]
+    named = ", ".join(part for part in applied if part)
+    return f" (filters: {named})" if named else ""
+
+
+@main.command(cls=QueryCommand)
+@click.argument("words", nargs=-1, required=True, metavar="QUERY")
 @click.option("--since", help="24h, 7d or a date like 2026-11-01.")
 @click.option("--source", help="Only this site or feed.")
-@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
-@click.option("--scope", default=GLOBAL_SCOPE, show_default=True)
-@click.option("--json", "as_json", is_flag=True)
-@pass_ctx
-def search(ctx: Context, query: str, since: str | None, source: str | None, limit: int, scope: str, as_json: bool) -> None:
-    """Search stored articles: words, "phrases", -excluded, a OR b."""
+@click.option(
+    "--limit", default=10, show_default=True, type=click.IntRange(1, 1000), help="Most articles listed."
+)
+@click.option("--scope", default=GLOBAL_SCOPE, show_default=True, help=SCOPE_HELP)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@pass_reader
+def search(ctx: Context, words: tuple[str, ...], since: str | None, source: str | None, limit: int, scope: str, as_json: bool) -> None:
+    """Search stored articles: words, "phrases", -excluded, a OR b.
+
+    A word starting with '-' is excluded (briefbot search Korea -Japan); write `--` before
+    the query to keep every word as typed.
+    """
     from summarizer.store.search import search as run_search
 
+    query = " ".join(words)
+    since_at = _since(since)  # a bad --since is told before the store is opened
     hits = run_search(
-        ctx.store, query, scope=scope, since=_since(since), source=source, limit=limit, settings=ctx.settings
+        ctx.store, query, scope=scope, since=since_at, source=source, limit=limit, settings=ctx.settings
     )
     if as_json:
         terminal.print_json([terminal.hit_to_dict(hit) for hit in hits], out)
     elif not hits:
-        out.print(f"no article matches {query!r} among {ctx.store.count(scope)} stored")
+        stored = ctx.store.count(scope)
+        out.print(
+            f"no article matches {query!r} among {stored} stored{_filters(source, since, scope)}",
+            markup=False, soft_wrap=True,
+        )
     else:
         terminal.print_hits(hits, out)
 
 
-@main.command()
-@click.argument("topic")
-@click.option("--mode", help="extractive, semantic or abstractive (default: DEFAULT_MODE).")
+@main.command(cls=QueryCommand)
+@click.argument("topic_words", nargs=-1, required=True, metavar="TOPIC")
+@click.option("--mode", type=click.Choice(MODES, case_sensitive=False), help=MODE_HELP)
 @click.option("--articles", type=click.IntRange(1, 50), help="How many stories to draw from.")
 @click.option("--words", type=click.IntRange(10, 1000), help="Word budget (default: BRIEF_WORDS).")
 @click.option("--sentences", type=click.IntRange(1, 100), help="At most this many sentences.")
 @click.option("--since", help="24h, 7d or a date like 2026-11-01.")
-@click.option("--scope", default=GLOBAL_SCOPE, show_default=True)
-@click.option("--json", "as_json", is_flag=True)
-@pass_ctx
-def brief(ctx: Context, topic: str, mode: str | None, articles: int | None, words: int | None, sentences: int | None, since: str | None, scope: str, as_json: bool) -> None:
+@click.option("--scope", default=GLOBAL_SCOPE, show_default=True, help=SCOPE_HELP)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@pass_reader
+def brief(ctx: Context, topic_words: tuple[str, ...], mode: str | None, articles: int | None, words: int | None, sentences: int | None, since: str | None, scope: str, as_json: bool) -> None:
     """A cited summary of the articles that match TOPIC (a few words or a whole question)."""
     from summarizer.briefs.brief import brief as make_brief
 
+    topic = " ".join(topic_words)
+    since_at = _since(since)  # a bad --since is told before the store is opened
     result = make_brief(
         ctx.store, topic, settings=ctx.settings, mode=mode, articles=articles,
-        words=words, sentences=sentences, since=_since(since), scope=scope,
+        words=words, sentences=sentences, since=since_at, scope=scope,
     )
     if as_json:
         terminal.print_json(result.to_dict(), out)
     elif result.empty:
         out.print(
-            f"nothing in the store matches {topic!r} ({result.store_size} articles stored): "
-            "try fewer or broader words, or a longer --since"
+            f"nothing in the store matches {topic!r} ({result.store_size} articles stored)"
+            f"{_filters(since=since, scope=scope)}: try fewer or broader words"
+            + (", or a longer --since" if since else ""),
+            markup=False, soft_wrap=True,
         )
     else:
         terminal.print_brief(result, out)
@@ -231,9 +435,9 @@ def brief(ctx: Context, topic: str, mode: str | None, articles: int | None, word
 
 @main.command()
 @click.argument("source")
-@click.option("--mode", help="extractive, semantic or abstractive (default: DEFAULT_MODE).")
-@click.option("--sentences", type=click.IntRange(1, 20))
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--mode", type=click.Choice(MODES, case_sensitive=False), help=MODE_HELP)
+@click.option("--sentences", type=click.IntRange(1, 20), help="How many sentences.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @pass_ctx
 def summarize(ctx: Context, source: str, mode: str | None, sentences: int | None, as_json: bool) -> None:
     """Summarize one article: a FILE, a URL, or - for standard input."""
@@ -313,7 +517,7 @@ def digest() -> None:
 
 @digest.command("list")
 @click.option("--guild", default=None, help="Only this Discord guild id (default: all).")
-@pass_ctx
+@pass_reader
 def digest_list(ctx: Context, guild: str | None) -> None:
     """Subscribed channels, their schedule and their next digest (UTC)."""
     from summarizer.briefs.digest import list_subscriptions, next_run
@@ -333,7 +537,7 @@ def digest_list(ctx: Context, guild: str | None) -> None:
 
 @digest.command("preview")
 @click.argument("channel_id")
-@pass_ctx
+@pass_reader
 def digest_preview(ctx: Context, channel_id: str) -> None:
     """The digest CHANNEL_ID would get now (nothing is recorded)."""
     from summarizer.briefs.digest import compose_digest, get_subscription

@@ -1,21 +1,38 @@
-"""Every setting of briefbot, in one place.
+"""Every setting of briefbot, in one place, checked when it is read.
 
-Values come from the process environment, then from a `.env` file (python-dotenv; the
-environment wins). Each setting has a documented default; `.env.example` lists them all.
+Values come from the process environment, then from a `.env` file (the environment wins);
+pydantic-settings reads both, and `Settings` (a pydantic dataclass) checks every value
+when the program starts: a wrong value stops it with one line naming the setting and what
+it accepts. Keys that look like a misspelt setting are warned about. Each setting has a
+documented default; `.env.example` lists them all.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
+import logging
 import os
 import re
-from dataclasses import dataclass, fields
 from datetime import timedelta
+from functools import lru_cache
 from pathlib import Path
+from typing import Any, TypeVar
 
-from dotenv import load_dotenv
+from dotenv import dotenv_values
+from pydantic import ConfigDict, ValidationError, create_model, field_validator
+from pydantic.dataclasses import dataclass
+from pydantic_core import ErrorDetails
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from summarizer.errors import BriefbotError, SettingsError
+
+log = logging.getLogger(__name__)
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+SECRET_SETTINGS = frozenset({"discord_token"})  # never echoed, not even in an error
 
 
 def parse_duration(text: str) -> timedelta:
@@ -29,11 +46,36 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()])
 
 
-def _bool(text: str) -> bool:
-    return text.strip().lower() in {"1", "true", "yes", "on"}
+def _check_duration(value: str, positive: bool) -> str:
+    span = parse_duration(value)  # its ValueError names what works
+    if positive and span <= timedelta(0):
+        raise ValueError("must be longer than 0 (e.g. 90s, 15m, 6h)")
+    return value
 
 
-@dataclass(frozen=True)
+Number = TypeVar("Number", int, float)
+
+
+def _at_least(value: Number, floor: int) -> Number:
+    if value < floor:
+        raise ValueError(f"must be at least {floor}")
+    return value
+
+
+@lru_cache(maxsize=64)
+def _timezone_problem(name: str) -> str:
+    """Why `name` is no time zone for digests ('' when it is one); cached: listing the zones
+    takes ~25 ms and Settings are built often."""
+    from summarizer.briefs.digest import resolve_timezone  # the digest module imports this one
+
+    try:
+        resolve_timezone(name)
+    except BriefbotError as error:
+        return str(error)
+    return ""
+
+
+@dataclass(frozen=True, config=ConfigDict(extra="forbid"))
 class Settings:
     """briefbot's settings. Field names are the environment keys, lower-cased."""
 
@@ -59,7 +101,6 @@ class Settings:
     summarizer_model: str = ""
     brief_articles: int = 5
     brief_words: int = 100  # a brief's default length; Longer/Shorter move it
-    brief_sentences: int = 4
     brief_max_chars: int = 1200
     # Discord
     discord_token: str = ""
@@ -84,8 +125,105 @@ class Settings:
     feed_disable_after: int = 10  # consecutive failed polls before a feed is disabled
     digest_retire_after: int = 3  # failed posts to a deleted/forbidden channel before retiring
 
+    # -- checks (each raises ValueError saying what the setting accepts) -------------
+
+    @field_validator("database_path", "user_agent")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value
+
+    @field_validator("http_connect_timeout", "http_read_timeout", "recency_half_life_hours",
+                     "brief_queue_deadline", "brief_cooldown_seconds", "brief_buttons_hours")
+    @classmethod
+    def _positive(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError("must be above 0")
+        return value
+
+    @field_validator("http_max_bytes", "poll_max_items", "brief_articles", "brief_words",
+                     "brief_max_chars", "digest_max_stories", "feed_disable_after", "digest_retire_after")
+    @classmethod
+    def _one_or_more(cls, value: int) -> int:
+        return _at_least(value, 1)
+
+    @field_validator("http_max_redirects", "recency_weight", "brief_cooldown_rate", "shutdown_grace",
+                     "max_feeds_per_guild")
+    @classmethod
+    def _zero_or_more(cls, value: float) -> float:
+        return _at_least(value, 0)
+
+    @field_validator("poll_interval", "poll_max_backoff", "digest_check_interval")
+    @classmethod
+    def _interval(cls, value: str) -> str:
+        return _check_duration(value, positive=True)
+
+    @field_validator("poll_first_max_age", "digest_grace")
+    @classmethod
+    def _span(cls, value: str) -> str:
+        return _check_duration(value, positive=False)
+
+    @field_validator("default_mode")
+    @classmethod
+    def _mode(cls, value: str) -> str:
+        from summarizer.summaries.base import MODES  # the modes import this module
+
+        mode = value.strip().lower()
+        if mode not in MODES:
+            raise ValueError(f"not a summary mode: use {', '.join(MODES[:-1])} or {MODES[-1]}")
+        return mode
+
+    @field_validator("discord_guild_id")
+    @classmethod
+    def _snowflake(cls, value: str) -> str:
+        if value.strip() and not value.strip().isdigit():
+            raise ValueError("must be a Discord server id (digits only), or empty")
+        return value.strip()
+
+    @field_validator("discord_api_base")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if value.strip() and not re.match(r"https?://[^/\s]+", value.strip()):
+            raise ValueError("must be a URL starting with http:// or https://, or empty")
+        return value.strip()
+
+    @field_validator("discord_gateway_url")
+    @classmethod
+    def _ws_url(cls, value: str) -> str:
+        if value.strip() and not re.match(r"wss?://[^/\s]+", value.strip()):
+            raise ValueError("must be a URL starting with ws:// or wss://, or empty")
+        return value.strip()
+
+    @field_validator("digest_time")
+    @classmethod
+    def _time_of_day(cls, value: str) -> str:
+        from summarizer.briefs.digest import parse_time_of_day  # the digest module imports this one
+
+        try:
+            parse_time_of_day(value)
+        except BriefbotError as error:
+            raise ValueError(str(error)) from None
+        return value
+
+    @field_validator("digest_timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        problem = _timezone_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"not a log level: use {', '.join(LOG_LEVELS[:-1])} or {LOG_LEVELS[-1]}")
+        return level
+
     def __repr__(self) -> str:  # never print the token
-        shown = {f.name: getattr(self, f.name) for f in fields(self)}
+        shown = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         if shown["discord_token"]:
             shown["discord_token"] = "***"
         return "Settings(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
@@ -116,18 +254,73 @@ class Settings:
         return parse_duration(self.digest_check_interval)
 
 
-def load_settings(env_file: str | Path | None = None, **overrides) -> Settings:
-    """Build Settings from the environment and `.env` (or `env_file`), then `overrides`."""
-    load_dotenv(env_file or Path.cwd() / ".env", override=False)
-    values = {}
-    for field in fields(Settings):
-        raw = os.environ.get(field.name.upper())
-        if raw is None or raw == "":
+SETTING_KEYS = tuple(field.name.upper() for field in dataclasses.fields(Settings))
+
+
+class _RawValues(BaseSettings):
+    """The text of each setting, as pydantic-settings finds it in the environment or `.env`
+    (environment first); empty values mean "the default". `Settings` checks them."""
+
+    model_config = SettingsConfigDict(case_sensitive=False, env_ignore_empty=True, extra="ignore")
+
+
+_RAW_FIELDS: dict[str, Any] = {f.name: (str | None, None) for f in dataclasses.fields(Settings)}
+_Raw = create_model("_Raw", __base__=_RawValues, **_RAW_FIELDS)
+
+
+def _explain(error: ErrorDetails, given: dict[str, object]) -> str:
+    """One validation error as 'KEY=value: what it accepts' (a secret's value is never shown)."""
+    name = str(error["loc"][0]) if error.get("loc") else "?"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error.get("type") == "bool_parsing":
+        message = "not true or false (use true/false, yes/no, on/off or 1/0)"
+    elif error.get("type", "").startswith(("int_", "float_")) and error["type"].endswith("parsing"):
+        message = "not a whole number" if error["type"].startswith("int") else "not a number"
+    elif error.get("type") == "unexpected_keyword_argument":
+        return f"{name.upper()} is not a setting{_did_you_mean(name.upper())}"
+    if name in SECRET_SETTINGS:
+        return f"{name.upper()}: {message}"
+    return f"{name.upper()}={given.get(name, error.get('input'))!s}: {message}"
+
+
+def _did_you_mean(key: str) -> str:
+    close = difflib.get_close_matches(key.upper(), SETTING_KEYS, n=1, cutoff=0.8)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+def _unknown_keys(env_file: Path) -> list[str]:
+    """Warnings for keys that are no setting: every unknown key of `env_file`, and keys of
+    the environment that look like a misspelt setting (or start with BRIEFBOT_)."""
+    warnings = []
+    if env_file.is_file():
+        for key in dotenv_values(env_file):
+            if key.upper() not in SETTING_KEYS:
+                warnings.append(f"{env_file}: {key} is not a briefbot setting{_did_you_mean(key)}")
+    for key in os.environ:
+        upper = key.upper()
+        if upper in SETTING_KEYS:
             continue
-        kind = type(field.default)
-        try:
-            values[field.name] = _bool(raw) if kind is bool else kind(raw)
-        except ValueError as exc:
-            raise ValueError(f"{field.name.upper()}={raw!r} is not a valid {kind.__name__}") from exc
-    values.update(overrides)
-    return Settings(**values)
+        hint = _did_you_mean(upper)
+        if hint or upper.startswith("BRIEFBOT_"):
+            warnings.append(f"environment: {key} is not a briefbot setting{hint}")
+    return warnings
+
+
+def load_settings(env_file: str | Path | None = None, **overrides) -> Settings:
+    """Build Settings from the environment and `.env` (or `env_file`), then `overrides`.
+
+    Raises SettingsError naming each wrong setting and what it accepts; logs a warning for
+    each key that looks like a misspelt setting.
+    """
+    path = Path(env_file) if env_file else Path.cwd() / ".env"
+    for warning in _unknown_keys(path):
+        log.warning("warning: %s", warning)
+    # _env_file is BaseSettings' own init argument, hidden from type checkers by the fields' one
+    raw = _Raw(_env_file=path)  # type: ignore[call-arg]
+    given = {k: v for k, v in raw.model_dump().items() if v is not None}
+    given.update(overrides)
+    try:
+        return Settings(**given)
+    except ValidationError as error:
+        reasons = "; ".join(_explain(e, given) for e in error.errors())
+        raise SettingsError(f"bad setting: {reasons}") from None

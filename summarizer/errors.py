@@ -39,3 +39,7 @@ class ModelError(BriefbotError):
 
 class DigestError(BriefbotError):
     """A digest subscription request is malformed (bad time, unknown time zone, bad count...)."""
+
+
+class SettingsError(BriefbotError, ValueError):
+    """A setting (environment, `.env`) has a value briefbot cannot use."""

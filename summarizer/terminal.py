@@ -9,12 +9,26 @@ from datetime import datetime
 
 from rich.console import Console
 from rich.markup import escape
+from rich.text import Text
 
 from summarizer.models import Brief, IngestResult, Outcome, SearchHit
 
 
 def _date(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d") if moment else "undated"
+
+
+def _hanging(console: Console, label: str | Text, text: Text) -> None:
+    """Print `label` then `text`, the text's wrapped lines starting under its first character.
+
+    By hand because rich pads every line of an indented block to the full width (grids and
+    Padding both), which leaves trailing spaces in piped output.
+    """
+    label = Text(label) if isinstance(label, str) else label
+    margin = Text(" " * label.cell_len)
+    for index, line in enumerate(text.wrap(console, max(console.width - label.cell_len, 20))):
+        line.rstrip()
+        console.print(Text.assemble(label if index == 0 else margin, line), soft_wrap=True)
 
 
 def print_json(data: object, console: Console) -> None:
@@ -40,14 +54,13 @@ def print_hits(hits: list[SearchHit], console: Console) -> None:
     """Numbered search results: title, source and date, link, snippet."""
     for number, hit in enumerate(hits, 1):
         article = hit.article
-        console.print(f"[bold]{number}. {escape(article.title)}[/bold]")
-        console.print(
-            f"   {escape(article.source or 'unknown source')} · {_date(article.published_at)}"
-            f" · score {hit.score:.2f}"
-        )
+        _hanging(console, f"{number}. ", Text(article.title, style="bold"))
+        _hanging(console, "   ", Text(
+            f"{article.source or 'unknown source'} · {_date(article.published_at)} · score {hit.score:.2f}"
+        ))
         console.print(f"   [link={article.url}]{escape(article.url)}[/link]", soft_wrap=True)
         if hit.snippet:
-            console.print(f"   [dim]{escape(hit.snippet)}[/dim]")
+            _hanging(console, "   ", Text(hit.snippet, style="dim"))
 
 
 def print_brief(brief: Brief, console: Console) -> None:
@@ -59,10 +72,8 @@ def print_brief(brief: Brief, console: Console) -> None:
     console.print("[bold]Sources[/bold]")
     for citation in brief.citations:
         site = citation.site or "local file"
-        console.print(
-            f"[cyan]\\[{citation.number}][/cyan] {escape(citation.title)} — {escape(site)},"
-            f" {_date(citation.published_at)}"
-        )
+        label = Text(f"[{citation.number}] ", style="cyan")
+        _hanging(console, label, Text(f"{citation.title} — {site}, {_date(citation.published_at)}"))
         if citation.url:
             console.print(f"    {escape(citation.url)}", soft_wrap=True)
         for also_site, also_url in citation.also:

@@ -7,6 +7,13 @@ temp dir and loaded back by `SUMMARIZER_MODEL` like any local model.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
 import pytest
 import torch
 import transformers
@@ -30,6 +37,7 @@ BUDGET = [
 ]
 TARGETS = ["floods hit the town .", "the budget vote was delayed ."]
 MAX_TOKENS = 32
+REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -113,3 +121,49 @@ def test_prepare_loads_ahead_or_fails_clearly(model_dir, tmp_path):
         get_summarizer("abstractive", Settings()).prepare()
     with pytest.raises(ModelError):
         get_summarizer("abstractive", Settings(summarizer_model=str(tmp_path / "missing"))).prepare()
+
+
+def test_a_model_path_that_does_not_exist_is_named(tmp_path):
+    for name in ("/nonexistent", "./no-such-model", "~/no-such-model", str(tmp_path / "missing")):
+        with pytest.raises(ModelError, match=r"SUMMARIZER_MODEL=.*: the directory .* does not exist"):
+            get_summarizer("abstractive", Settings(summarizer_model=name)).prepare()
+    (tmp_path / "weights.bin").write_bytes(b"\0")
+    with pytest.raises(ModelError, match="is a file, not a model directory"):
+        get_summarizer("abstractive", Settings(summarizer_model=str(tmp_path / "weights.bin"))).prepare()
+
+
+class _Hub(BaseHTTPRequestHandler):
+    """A stand-in for the Hugging Face hub that records every request and has no model."""
+
+    seen: list[str] = []
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        self.seen.append(self.path)
+        self.send_error(404)
+
+    do_HEAD = do_GET
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 (signature of the base)
+        pass
+
+
+def test_a_hub_id_missing_from_the_cache_fails_at_once_without_network(tmp_path):
+    hub = ThreadingHTTPServer(("127.0.0.1", 0), _Hub)
+    serving = threading.Thread(target=hub.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    serving.start()
+    env = {k: v for k, v in os.environ.items() if k not in {"HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"}}
+    env.update(PYTHONPATH=str(REPO), HF_HOME=str(tmp_path / "hf"), HF_ENDPOINT=f"http://127.0.0.1:{hub.server_address[1]}",
+               SUMMARIZER_MODEL="briefbot-tests/uncached-t5")
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "summarizer.cli", "summarize",
+             str(REPO / "seeds" / "000_af79404526cc2af2.txt"), "--mode", "abstractive"],
+            capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300,
+        )
+    finally:
+        hub.shutdown()
+        hub.server_close()
+        serving.join(timeout=5)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "not in the local Hugging Face cache" in result.stderr and "Traceback" not in result.stderr
+    assert not [path for path in _Hub.seen if "uncached-t5" in path]  # the model was never asked for

@@ -80,6 +80,7 @@ def test_a_failed_item_does_not_stop_the_batch(run, tmp_path: Path):
 
 
 def test_sources_list_and_remove_unknown(run):
+    run("ingest", str(SEEDS))
     assert "no feeds yet" in run("sources", "list").output
-    result = CliRunner().invoke(main, ["sources", "remove", "https://nowhere.example/feed"])
+    result = run("sources", "remove", "https://nowhere.example/feed")
     assert result.exit_code != 0 and "no feed" in result.output

@@ -12,8 +12,10 @@ import json
 import logging
 import multiprocessing
 import re
+import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -413,6 +415,18 @@ def _batches(records: Iterator[tuple[str, object]]) -> Iterator[list[tuple[str, 
         yield batch
 
 
+@contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Hold Ctrl-C (SIGINT) in this thread while a worker process starts: the worker inherits
+    the held signal and never sees it, so only this process stops (and says what it stored),
+    as multiprocessing does for its own resource tracker. A Ctrl-C meanwhile arrives after."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def _ingest_records(
     store: Store,
     records: Iterator[tuple[str, object]],
@@ -455,7 +469,8 @@ def _ingest_records(
         return
     # "spawn": never fork a process that may hold threads (the bot's worker pools).
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        cleaning = (following, pool.submit(_record_documents, following, base_url, source, scope))
+        with _interrupts_held():  # the worker starts on the first submit
+            cleaning = (following, pool.submit(_record_documents, following, base_url, source, scope))
         store_batch(first, _record_documents(first, base_url, source, scope))
         for batch in batches:
             ready = cleaning

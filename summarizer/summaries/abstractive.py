@@ -1,17 +1,16 @@
 """Abstractive mode: a seq2seq model (transformers) writes the summary.
 
 `SUMMARIZER_MODEL` names the model: a local directory, or a hub id already in the local
-cache. It is loaded once per name, lazily, without network access when it is a directory
-or when HF_HUB_OFFLINE is set. Text longer than the model takes is cut into chunks on
-sentence boundaries; each chunk is summarized, and the chunk summaries (of each passage
-in turn) make the summary, kept within the sentence, word and character budgets. For a
-brief, the model rewrites the sentences the query-focused selection chose. Each output
-sentence cites the passage it was written from.
+cache. It is loaded once per name, lazily, and never from the network (a model missing
+from the cache fails at once, not after the hub's retries). Text longer than the model
+takes is cut into chunks on sentence boundaries; each chunk is summarized, and the chunk
+summaries (of each passage in turn) make the summary, kept within the sentence, word and
+character budgets. For a brief, the model rewrites the sentences the query-focused
+selection chose. Each output sentence cites the passage it was written from.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -30,9 +29,16 @@ MAX_SUMMARY_TOKENS = 128
 MAX_CHUNKS = 4  # per passage: beyond this a brief would take minutes on a CPU
 
 
-def _offline(name: str) -> bool:
-    flag = os.environ.get("HF_HUB_OFFLINE", "") or os.environ.get("TRANSFORMERS_OFFLINE", "")
-    return Path(name).expanduser().is_dir() or flag.strip().lower() in {"1", "true", "yes", "on"}
+def _model_directory(name: str) -> Path | None:
+    """The local directory SUMMARIZER_MODEL names, or None for a hub id ('org/model').
+    Raises ModelError when it is written as a path (absolute, ./, ~/) but is no directory."""
+    path = Path(name).expanduser()
+    if path.is_dir():
+        return path
+    if path.is_absolute() or name.startswith((".", "~")) or name.count("/") > 1 or path.exists():
+        problem = "is a file, not a model directory" if path.exists() else "does not exist"
+        raise ModelError(f"SUMMARIZER_MODEL={name}: the directory {path} {problem}")
+    return None
 
 
 def load_model(name: str) -> tuple:
@@ -43,15 +49,21 @@ def load_model(name: str) -> tuple:
         )
     with _LOCK:
         if name not in _LOADED:
+            directory = _model_directory(name)
             try:
                 from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
-                where = str(Path(name).expanduser()) if Path(name).expanduser().is_dir() else name
-                local = _offline(name)
-                tokenizer = AutoTokenizer.from_pretrained(where, local_files_only=local)
-                model = AutoModelForSeq2SeqLM.from_pretrained(where, local_files_only=local)
+                where = str(directory or name)
+                tokenizer = AutoTokenizer.from_pretrained(where, local_files_only=True)
+                model = AutoModelForSeq2SeqLM.from_pretrained(where, local_files_only=True)
                 model.eval()
             except Exception as exc:  # transformers raises many kinds; all mean "no model"
+                if directory is None:
+                    raise ModelError(
+                        f"could not load model {name} offline: it is not in the local Hugging Face "
+                        f"cache, and briefbot never downloads at run time: fetch it first "
+                        f"(hf download {name}) or set SUMMARIZER_MODEL to a model directory"
+                    ) from exc
                 raise ModelError(f"could not load model {name} offline: {exc}") from exc
             _LOADED[name] = (tokenizer, model)
         return _LOADED[name]

@@ -58,6 +58,7 @@ class Params:
     sentence_relevance: float = 1.0  # weight of a sentence's own relevance beside its concepts
     length_power: float = 1.0  # gain per word**power
     position: float = 0.1  # bonus for early sentences in their article
+    context: float = 0.3  # a sentence is at least this share as relevant as its article's best
     known_weight: float = 0.2  # an update: a concept the reader was told is worth this share
     told_at: float = 0.6  # ... and a sentence with this share of told concepts is left out
 
@@ -196,7 +197,13 @@ def select(
         for c, keys in stories_of.items()
         if len(keys) >= enough
     }
-    chosen = _greedy(units, unit_concepts, weight, rel, budget, params)
+    # Concepts weigh by the topic alone; a sentence of a relevant article may still tell its
+    # context (it then comes after the sentences that answer the topic).
+    top: dict[int, float] = defaultdict(float)
+    for i, unit in enumerate(units):
+        top[unit.passage] = max(top[unit.passage], float(rel[i]))
+    context = np.maximum(rel, params.context * np.array([top[u.passage] for u in units]))
+    chosen = _greedy(units, unit_concepts, weight, context, budget, params)
     chosen.sort(key=lambda i: (units[i].passage, units[i].index))
     return [Picked(units[i].text, (passages[units[i].passage].key,)) for i in chosen]
 

@@ -71,7 +71,7 @@ _WIRE_DASH = re.compile(r"\s+_\s+")  # wire copy's " _ " for a dash
 
 
 def stem(word: str) -> str:
-    """A light English stemmer (plural, -ing, -ed), cached: enough for overlap counts."""
+    """A light English stemmer (plural, -ing, -ed, final e), cached: enough for overlap counts."""
     cached = _STEMS.get(word)
     if cached is not None:
         return cached
@@ -84,6 +84,8 @@ def stem(word: str) -> str:
         base = base[:-3]
     elif len(base) > 4 and base.endswith("ed"):
         base = base[:-2]
+    elif len(base) > 4 and base.endswith("e"):  # "dredge" as "dredging", "approve" as "approved"
+        base = base[:-1]
     if len(_STEMS) < 200_000:
         _STEMS[word] = base
     return base
