@@ -42,7 +42,9 @@ def main() -> int:
     key = {"R1": "rouge1", "R2": "rouge2", "SU4": "su4"}
     worst = {name: 0.0 for name in key}
     worst_exact = 0.0
-    print("| peer | ROUGE-1 ours / NIST | ROUGE-2 ours / NIST | SU4 ours / NIST | ROUGE-2 95% CI ours / NIST |")
+    print(
+        "| peer | ROUGE-1 ours / NIST | ROUGE-2 ours / NIST | SU4 ours / NIST | ROUGE-2 95% CI ours / NIST |"
+    )
     print("|---|---:|---:|---:|---:|")
     order = sorted(ours, key=lambda p: (not p.isdigit(), int(p) if p.isdigit() else 0, p))
     for peer in order:
@@ -59,7 +61,7 @@ def main() -> int:
     print(
         f"{len(ours)} peers in {seconds:.0f} s; largest difference: "
         + ", ".join(f"{name} {value:.5f}" for name, value in worst.items())
-        + f" (ROUGE-2 as the exact mean of the per-evaluation scores, not ROUGE's bootstrap mean: {worst_exact:.5f})"
+        + f" (ROUGE-2 as the exact mean of the evaluations, not ROUGE's bootstrap mean: {worst_exact:.5f})"
     )
     missing = set(official["R2"]) - set(ours)
     if missing:

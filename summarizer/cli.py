@@ -459,12 +459,20 @@ def summarize(ctx: Context, source: str, mode: str | None, sentences: int | None
 @main.command("eval")
 @click.argument("data", type=click.Path(exists=True, dir_okay=False))
 @click.option("--modes", help="Our modes, comma-separated [articles: extractive,semantic; topics: extractive].")
-@click.option("--baselines", help="Baselines, comma-separated [articles: lead3,lexrank,textrank; topics: lead,lexrank,tfidf-mmr].")
-@click.option("--sentences", type=click.IntRange(1, 20), default=3, show_default=True, help="Articles: sentences per summary.")
-@click.option("--setting", type=click.Choice(["cluster", "pooled", "both"]), default="both", show_default=True, help="Topics: a store per topic, one store for all, or both.")
-@click.option("--topic", "query", type=click.Choice(["title", "narrative", "both"]), default="both", show_default=True, help="Topics: what the brief is asked (both: title then narrative).")
-@click.option("--words", type=click.IntRange(10, 1000), help="Topics: summary length, ROUGE's -l [NIST's: 250; update sets 100].")
-@click.option("--resamples", type=click.IntRange(1, 10000), default=1000, show_default=True, help="Topics: ROUGE bootstrap samples for the 95% interval.")
+@click.option(
+    "--baselines",
+    help="Baselines, comma-separated [articles: lead3,lexrank,textrank; topics: lead,lexrank,tfidf-mmr].",
+)
+@click.option("--sentences", type=click.IntRange(1, 20), default=3, show_default=True,
+              help="Articles: sentences per summary.")
+@click.option("--setting", type=click.Choice(["cluster", "pooled", "both"]), default="both", show_default=True,
+              help="Topics: a store per topic, one store for all, or both.")
+@click.option("--topic", "query", type=click.Choice(["title", "narrative", "both"]), default="both",
+              show_default=True, help="Topics: what the brief is asked (both: title then narrative).")
+@click.option("--words", type=click.IntRange(10, 1000),
+              help="Topics: summary length, ROUGE's -l [NIST's: 250; update sets 100].")
+@click.option("--resamples", type=click.IntRange(1, 10000), default=1000, show_default=True,
+              help="Topics: ROUGE bootstrap samples for the 95% interval.")
 @click.option("--limit", type=click.IntRange(1), help="Only the first N articles (or topics).")
 @click.option("--output", type=click.Path(dir_okay=False), help="Write every summary here (JSON lines).")
 @pass_ctx
@@ -502,7 +510,8 @@ def eval_command(
         return
     from summarizer.evaluation.single import format_report, run_eval
 
-    systems = names(f"{baselines if baselines is not None else 'lead3,lexrank,textrank'},{modes or 'extractive,semantic'}")
+    chosen = baselines if baselines is not None else "lead3,lexrank,textrank"
+    systems = names(f"{chosen},{modes or 'extractive,semantic'}")
     report = run_eval(
         data, settings=ctx.settings, systems=systems, sentences=sentences, output=output,
         limit=limit, progress=say,

@@ -44,21 +44,36 @@ needs_perl = pytest.mark.skipif(
 )
 
 SUBJECTS = {
-    "T1": ("volcano", "The Hekla volcano erupted on Monday and ash closed airports across the north.",
-           ["Lava flowed down the eastern slope of the volcano toward two farms.",
+    "T1": (
+        "volcano",
+        "The Hekla volcano erupted on Monday and ash closed airports across the north.",
+        [
+            "Lava flowed down the eastern slope of the volcano toward two farms.",
             "Geologists said the volcano had shown rising tremors for three weeks.",
             "Airlines cancelled hundreds of flights because of the volcanic ash cloud.",
-            "Farmers moved their sheep away from the lava and the ash."]),
-    "T2": ("chess", "A teenager won the national chess championship after a tense final game.",
-           ["The chess final lasted six hours and ended with a rook endgame.",
+            "Farmers moved their sheep away from the lava and the ash.",
+        ],
+    ),
+    "T2": (
+        "chess",
+        "A teenager won the national chess championship after a tense final game.",
+        [
+            "The chess final lasted six hours and ended with a rook endgame.",
             "The young champion trained with an old coach at a village chess club.",
             "Organisers said record crowds watched the chess championship online.",
-            "The defeated grandmaster praised the teenager for calm chess play."]),
-    "T3": ("bakery", "Bakery workers went on strike over pay and night shifts.",
-           ["Bread ran short in shops as the bakery strike entered its second day.",
+            "The defeated grandmaster praised the teenager for calm chess play.",
+        ],
+    ),
+    "T3": (
+        "bakery",
+        "Bakery workers went on strike over pay and night shifts.",
+        [
+            "Bread ran short in shops as the bakery strike entered its second day.",
             "The bakers union asked for higher pay for night shifts at the bakery.",
             "Managers of the bakery chain offered a small raise that workers rejected.",
-            "Customers queued outside the few bakery shops still selling bread."]),
+            "Customers queued outside the few bakery shops still selling bread.",
+        ],
+    ),
 }
 
 
@@ -67,15 +82,22 @@ def _topic(topic_id: str, docs: int = 4) -> dict:
     articles = []
     for n in range(docs):
         body = [lead if n == 0 else facts[n - 1]] + [facts[(n + k) % len(facts)] for k in range(3)]
-        articles.append({
-            "id": f"{topic_id}DOC{n}", "date": f"2005-0{n + 1}-1{n}T08:00:00",
-            "headline": f"{word.title()} report {n}", "text": "\n\n".join(body),
-        })
-    models = [
-        {"id": author, "text": "\n".join([lead, *facts[i:i + 2]])} for i, author in enumerate("ABCD")
-    ]
-    return {"id": topic_id, "title": f"{word} news", "narrative": f"What happened with the {word}?",
-            "docs": articles, "models": models}
+        articles.append(
+            {
+                "id": f"{topic_id}DOC{n}",
+                "date": f"2005-0{n + 1}-1{n}T08:00:00",
+                "headline": f"{word.title()} report {n}",
+                "text": "\n\n".join(body),
+            }
+        )
+    models = [{"id": author, "text": "\n".join([lead, *facts[i : i + 2]])} for i, author in enumerate("ABCD")]
+    return {
+        "id": topic_id,
+        "title": f"{word} news",
+        "narrative": f"What happened with the {word}?",
+        "docs": articles,
+        "models": models,
+    }
 
 
 @pytest.fixture
@@ -103,10 +125,24 @@ def test_the_three_formats_are_recognised(tmp_path: Path, topics_file: Path):
     ("row", "message"),
     [
         ({"id": "X", "title": "t", "docs": [], "models": []}, "has no 'docs'"),
-        ({"id": "X", "title": "t", "docs": [{"id": "d", "text": "x"}], "models": [{"id": "A", "text": "y"}]},
-         "at least 2 reference"),
-        ({"id": "X", "title": "t", "docs": [{"id": "d", "text": "x", "date": "someday"}],
-          "models": [{"id": "A", "text": "y"}, {"id": "B", "text": "z"}]}, "bad date"),
+        (
+            {
+                "id": "X",
+                "title": "t",
+                "docs": [{"id": "d", "text": "x"}],
+                "models": [{"id": "A", "text": "y"}],
+            },
+            "at least 2 reference",
+        ),
+        (
+            {
+                "id": "X",
+                "title": "t",
+                "docs": [{"id": "d", "text": "x", "date": "someday"}],
+                "models": [{"id": "A", "text": "y"}, {"id": "B", "text": "z"}],
+            },
+            "bad date",
+        ),
         ({"what": "ever"}, "unknown format"),
     ],
 )
@@ -171,13 +207,21 @@ def test_the_scorer_rejects_ids_rouge_cannot_take():
 def test_duc_eval_runs_end_to_end_in_both_settings(topics_file: Path, settings, tmp_path: Path):
     output = tmp_path / "summaries.jsonl"
     report = run_topic_eval(
-        topics_file, settings=settings, modes=("extractive",), resamples=20, words=40, output=output,
+        topics_file,
+        settings=settings,
+        modes=("extractive",),
+        resamples=20,
+        words=40,
+        output=output,
         query="title",
     )
     rows = {row.system: row for row in report.rows}
     assert set(rows) == {
-        "briefbot extractive (cluster)", "briefbot extractive (pooled)",
-        "lead baseline", "lexrank baseline", "tfidf-mmr baseline",
+        "briefbot extractive (cluster)",
+        "briefbot extractive (pooled)",
+        "lead baseline",
+        "lexrank baseline",
+        "tfidf-mmr baseline",
     }
     for row in rows.values():
         assert row.summaries == 3
@@ -189,7 +233,9 @@ def test_duc_eval_runs_end_to_end_in_both_settings(topics_file: Path, settings, 
     lines = [json.loads(line) for line in output.read_text().splitlines()]
     assert {line["peer"] for line in lines} == set(rows)
     assert all(len(line["text"].split()) <= 40 for line in lines)
-    volcano = next(l["text"] for l in lines if l["peer"] == "briefbot extractive (pooled)" and l["topic"] == "T1")
+    volcano = next(
+        l["text"] for l in lines if l["peer"] == "briefbot extractive (pooled)" and l["topic"] == "T1"
+    )
     assert "volcan" in volcano.lower() and "chess" not in volcano.lower()
     table = format_topic_report(report)
     assert "| briefbot extractive (pooled) |" in table and "100.0%" in table
@@ -199,8 +245,23 @@ def test_duc_eval_runs_end_to_end_in_both_settings(topics_file: Path, settings, 
 def test_cli_eval_on_topics_with_a_limit(topics_file: Path, tmp_path: Path):
     output = tmp_path / "out.jsonl"
     result = CliRunner().invoke(
-        main, ["--db", str(tmp_path / "unused.db"), "eval", str(topics_file), "--limit", "2",
-               "--setting", "pooled", "--baselines", "lead", "--resamples", "10", "--output", str(output)],
+        main,
+        [
+            "--db",
+            str(tmp_path / "unused.db"),
+            "eval",
+            str(topics_file),
+            "--limit",
+            "2",
+            "--setting",
+            "pooled",
+            "--baselines",
+            "lead",
+            "--resamples",
+            "10",
+            "--output",
+            str(output),
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "2 topics" in result.output
@@ -209,12 +270,16 @@ def test_cli_eval_on_topics_with_a_limit(topics_file: Path, tmp_path: Path):
     # The own-set share in the table is the share of cited articles from the topic's own set.
     lines = [json.loads(line) for line in output.read_text().splitlines()]
     cited = [c for line in lines if "cited" in line for c in line["cited"]]
-    own = [c for line in lines if "cited" in line for c in line["cited"] if c.startswith(line["topic"] + "DOC")]
+    own = [
+        c for line in lines if "cited" in line for c in line["cited"] if c.startswith(line["topic"] + "DOC")
+    ]
     assert cited and f"| {100 * len(own) / len(cited):.1f}% |" in result.output
 
 
 @needs_perl
-@pytest.mark.skipif(not (DUC / "duc2006_official.json").is_file(), reason="DUC 2006 data is not on this machine")
+@pytest.mark.skipif(
+    not (DUC / "duc2006_official.json").is_file(), reason="DUC 2006 data is not on this machine"
+)
 def test_the_scorer_gives_nists_figures_on_real_peers():
     topics = load_topics(DUC / "duc2006_topics.jsonl")
     official = json.loads((DUC / "duc2006_official.json").read_text())
@@ -234,11 +299,16 @@ def test_the_scorer_gives_nists_figures_on_real_peers():
 @needs_perl
 def test_update_sets_are_briefed_as_topics_of_their_own(tmp_path: Path, settings):
     topic = _topic("T1")
-    sets = {name: {"docs": topic["docs"][i * 2:i * 2 + 2], "models": topic["models"]} for i, name in enumerate("AB")}
+    sets = {
+        name: {"docs": topic["docs"][i * 2 : i * 2 + 2], "models": topic["models"]}
+        for i, name in enumerate("AB")
+    }
     path = tmp_path / "update.jsonl"
     path.write_text(json.dumps({"id": "U1", "title": "volcano", "narrative": "", "sets": sets}) + "\n")
     assert [t.id for t in load_topics(path)] == ["U1-A", "U1-B"]
-    report = run_topic_eval(path, settings=settings, settings_to_run=("cluster",), baseline_names=("lead",), resamples=10)
+    report = run_topic_eval(
+        path, settings=settings, settings_to_run=("cluster",), baseline_names=("lead",), resamples=10
+    )
     assert report.words == 100  # NIST's length for update summaries
     assert [row.summaries for row in report.rows] == [2, 2]
 
@@ -266,7 +336,12 @@ def test_a_topic_the_brief_finds_nothing_for_scores_zero(tmp_path: Path, setting
     path = tmp_path / "two_topics.jsonl"
     path.write_text(json.dumps(_topic("T1")) + "\n" + json.dumps(unanswerable) + "\n")
     report = run_topic_eval(
-        path, settings=settings, settings_to_run=("cluster",), baseline_names=(), query="title", words=40,
+        path,
+        settings=settings,
+        settings_to_run=("cluster",),
+        baseline_names=(),
+        query="title",
+        words=40,
         resamples=10,
     )
     (row,) = report.rows

@@ -54,7 +54,9 @@ def _sumy():
         from sumy.summarizers.text_rank import TextRankSummarizer
         from sumy.utils import get_stop_words
     except ImportError as exc:
-        raise BaselineError(f"the sumy baselines need the eval extras: pip install 'briefbot[eval]' ({exc})") from exc
+        raise BaselineError(
+            f"the sumy baselines need the eval extras: pip install 'briefbot[eval]' ({exc})"
+        ) from exc
 
     class Words:
         """sumy's word tokenizer interface, without NLTK's punkt data."""
@@ -134,9 +136,7 @@ def lexrank_words() -> Callable[[Sequence[str], int], list[str]]:
     return run
 
 
-def tfidf_mmr(
-    sentences: Sequence[str], query: str, words: int, *, lam: float = MMR_LAMBDA
-) -> list[str]:
+def tfidf_mmr(sentences: Sequence[str], query: str, words: int, *, lam: float = MMR_LAMBDA) -> list[str]:
     """Sentences by maximal marginal relevance to `query` over tf-idf vectors, until `words`.
 
     Each step takes the sentence maximising lam * sim(query) - (1 - lam) * max sim(chosen).
@@ -145,7 +145,9 @@ def tfidf_mmr(
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.metrics.pairwise import cosine_similarity
     except ImportError as exc:
-        raise BaselineError(f"the tf-idf baseline needs the eval extras: pip install 'briefbot[eval]' ({exc})") from exc
+        raise BaselineError(
+            f"the tf-idf baseline needs the eval extras: pip install 'briefbot[eval]' ({exc})"
+        ) from exc
     pool = [s for s in dict.fromkeys(sentences) if words_in(s) >= MMR_MIN_WORDS]
     if not pool:
         return []

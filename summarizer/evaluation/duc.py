@@ -114,8 +114,11 @@ def _ingest(store: Store, articles: Iterable[Article], prefix: str, ids: dict[in
     article for docs with the same text)."""
     for article in articles:
         doc = Document(
-            url=f"{prefix}/{article.id}", title=article.title, text=article.text,
-            source=prefix, published_at=article.published,
+            url=f"{prefix}/{article.id}",
+            title=article.title,
+            text=article.text,
+            source=prefix,
+            published_at=article.published,
         )
         result = ingest_document(store, doc)
         if result.outcome is Outcome.FAILED or result.article_id is None:
@@ -169,7 +172,10 @@ class Variant:
 
 
 def _run_briefs(
-    store: Store, tasks: Sequence[Task], variants: Sequence[Variant], runs: dict[str, SystemRun],
+    store: Store,
+    tasks: Sequence[Task],
+    variants: Sequence[Variant],
+    runs: dict[str, SystemRun],
     ids: dict[int, list[str]],
 ) -> None:
     for variant in variants:
@@ -178,7 +184,11 @@ def _run_briefs(
             started = time.perf_counter()
             try:
                 result = brief(
-                    store, task.query, settings=variant.settings, mode=variant.mode, articles=ARTICLES,
+                    store,
+                    task.query,
+                    settings=variant.settings,
+                    mode=variant.mode,
+                    articles=ARTICLES,
                     words=task.words,
                 )
             except BriefbotError as exc:
@@ -232,7 +242,9 @@ def pooled_articles(tasks: Sequence[Task]) -> list[Article]:
     return list(pool.values())
 
 
-def check_choices(modes: Iterable[str], settings_to_run: Iterable[str], query: str, baseline_names: Iterable[str] = ()) -> None:
+def check_choices(
+    modes: Iterable[str], settings_to_run: Iterable[str], query: str, baseline_names: Iterable[str] = ()
+) -> None:
     for mode in modes:
         if mode not in MODES:
             raise QueryError(f"unknown mode {mode!r}: choose from {', '.join(MODES)}")
@@ -273,8 +285,12 @@ def brief_topics(
         get_summarizer(variant.mode, variant.settings).prepare()
     with tempfile.TemporaryDirectory(prefix="briefbot-eval-") as work:
         runs = run_briefs(
-            tasks, pool, variants=variants, setting=setting,
-            prefix=source.stem.removesuffix("_topics") or "eval", workdir=Path(work),
+            tasks,
+            pool,
+            variants=variants,
+            setting=setting,
+            prefix=source.stem.removesuffix("_topics") or "eval",
+            workdir=Path(work),
         )
     return {variant.name: run for variant, run in zip(variants, runs)}
 
@@ -282,12 +298,16 @@ def brief_topics(
 def baseline_function(name: str) -> Callable[[Task], list[str]]:
     """Baseline `name` as (task) -> summary sentences."""
     if name == "lead":
-        return lambda task: baselines.nist_lead([(a.published, a.sentences) for a in task.articles], task.words)
+        return lambda task: baselines.nist_lead(
+            [(a.published, a.sentences) for a in task.articles], task.words
+        )
     if name == "lexrank":
         lexrank = baselines.lexrank_words()
         return lambda task: lexrank([s for a in task.articles for s in a.sentences], task.words)
     if name == "tfidf-mmr":
-        return lambda task: baselines.tfidf_mmr([s for a in task.articles for s in a.sentences], task.query, task.words)
+        return lambda task: baselines.tfidf_mmr(
+            [s for a in task.articles for s in a.sentences], task.query, task.words
+        )
     raise QueryError(f"unknown baseline {name!r}: choose from {', '.join(baselines.TOPIC_BASELINES)}")
 
 

@@ -68,7 +68,9 @@ def _sibling(path: Path, suffix: str) -> Path | None:
     return None
 
 
-def reference_peers(path: Path, task_ids: set[str], authors: set[str]) -> tuple[dict[str, dict[str, str]], dict]:
+def reference_peers(
+    path: Path, task_ids: set[str], authors: set[str]
+) -> tuple[dict[str, dict[str, str]], dict]:
     """NIST's submitted summaries for `task_ids` (peer -> topic -> text) and its official figures."""
     peers_file, official_file = _sibling(path, "_peers.jsonl"), _sibling(path, "_official.json")
     if peers_file is None:
@@ -126,7 +128,9 @@ def run_topic_eval(
     with tempfile.TemporaryDirectory(prefix="briefbot-eval-") as work:
         for setting in settings_to_run:
             pool = pooled_articles(every) if setting == "pooled" else []
-            say(f"briefs, {setting}: {', '.join(modes)}" + (f" ({len(pool)} articles pooled)" if pool else ""))
+            say(
+                f"briefs, {setting}: {', '.join(modes)}" + (f" ({len(pool)} articles pooled)" if pool else "")
+            )
             runs.extend(
                 run_briefs(tasks, pool, variants=variants, setting=setting, prefix=prefix, workdir=Path(work))
             )
@@ -148,8 +152,15 @@ def run_topic_eval(
         share = run.cited_own / run.cited if run.briefs and run.cited else None
         note = f"{len(run.empty)} without a summary, scored 0" if run.empty else ""
         report.rows.append(
-            Row(run.system, scores.get(sid), _median(run.ms), share,
-                run.off_topic_briefs if run.briefs else None, len(run.summaries), note)
+            Row(
+                run.system,
+                scores.get(sid),
+                _median(run.ms),
+                share,
+                run.off_topic_briefs if run.briefs else None,
+                len(run.summaries),
+                note,
+            )
         )
         for empty in run.empty[:3]:
             report.notes.append(f"{run.system}: {empty}")
@@ -157,24 +168,38 @@ def run_topic_eval(
     return report
 
 
-def _reference_rows(report: TopicReport, scores: dict[str, SystemRouge], peers: dict, official: dict, tasks: int) -> None:
+def _reference_rows(
+    report: TopicReport, scores: dict[str, SystemRouge], peers: dict, official: dict, tasks: int
+) -> None:
     if "1" in peers:
-        report.rows.append(Row("NIST baseline (peer 1)", scores.get("nist1"), None, summaries=len(peers["1"])))
+        report.rows.append(
+            Row("NIST baseline (peer 1)", scores.get("nist1"), None, summaries=len(peers["1"]))
+        )
     best = official.get("best")
     if best and best in peers:
         report.rows.append(
-            Row(f"best participant (peer {best})", scores.get(f"nist{best}"), None, summaries=len(peers[best]))
+            Row(
+                f"best participant (peer {best})", scores.get(f"nist{best}"), None, summaries=len(peers[best])
+            )
         )
     humans = [scores[p] for p in peers if not p.isdigit() and p in scores]
     if humans:
+
         def mean(metric: str) -> float:
             return statistics.mean(getattr(h, metric).mean for h in humans)
 
         combined = SystemRouge(
-            "humans", *(Interval(mean(m), float("nan"), float("nan")) for m in ("rouge1", "rouge2", "su4")), tasks
+            "humans",
+            *(Interval(mean(m), float("nan"), float("nan")) for m in ("rouge1", "rouge2", "su4")),
+            tasks,
         )
         report.rows.append(
-            Row(f"humans (mean of {len(humans)})", combined, None, summaries=sum(len(peers[h.system]) for h in humans))
+            Row(
+                f"humans (mean of {len(humans)})",
+                combined,
+                None,
+                summaries=sum(len(peers[h.system]) for h in humans),
+            )
         )
     if official.get("R2"):
         figures = [("1", "NIST baseline")] + ([(best, "best participant")] if best else [])

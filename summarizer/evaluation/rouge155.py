@@ -35,7 +35,9 @@ from summarizer.errors import BriefbotError
 NIST_OPTIONS = ("-n", "2", "-x", "-m", "-2", "4", "-u", "-c", "95", "-f", "A", "-p", "0.5", "-t", "0")
 NIST_RESAMPLES = 1000
 METRICS = {"ROUGE-1": "rouge1", "ROUGE-2": "rouge2", "ROUGE-SU4": "su4"}
-_AVERAGE = re.compile(r"^(\S+) (ROUGE-1|ROUGE-2|ROUGE-SU4) Average_R: ([\d.]+) \(95%-conf.int. ([\d.]+) - ([\d.]+)\)$")
+_AVERAGE = re.compile(
+    r"^(\S+) (ROUGE-1|ROUGE-2|ROUGE-SU4) Average_R: ([\d.]+) \(95%-conf.int. ([\d.]+) - ([\d.]+)\)$"
+)
 _PER_EVAL = re.compile(r"^(\S+) (ROUGE-1|ROUGE-2|ROUGE-SU4) Eval (\S+) R:([\d.]+) ")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_+-]+$")  # no dots: ROUGE joins ids with dots
 
@@ -87,7 +89,9 @@ def check_perl() -> None:
     if shutil.which("perl") is None:
         raise RougeError("ROUGE-1.5.5 needs Perl: apt-get install perl")
     for module, package in (("XML::DOM", "libxml-dom-perl"), ("DB_File", "libperl5 (DB_File)")):
-        probe = subprocess.run(["perl", f"-M{module}", "-e", "1"], capture_output=True, text=True, check=False)
+        probe = subprocess.run(
+            ["perl", f"-M{module}", "-e", "1"], capture_output=True, text=True, check=False
+        )
         if probe.returncode != 0:
             raise RougeError(f"ROUGE-1.5.5 needs Perl's {module}: apt-get install {package}")
 
@@ -115,7 +119,10 @@ def data_dir() -> Path:
         # The builder opens the exception files by bare name: run it inside their folder.
         built = subprocess.run(
             ["perl", str(exceptions / "buildExeptionDB.pl"), ".", "exc", str(database)],
-            cwd=exceptions, capture_output=True, text=True, check=False,
+            cwd=exceptions,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if built.returncode != 0 or not database.is_file():
             raise RougeError(f"could not build ROUGE's WordNet exception database: {built.stderr.strip()}")
@@ -164,11 +171,7 @@ def score(
             _check_id("topic", topic)
             if len(refs) < 2:
                 raise RougeError(f"topic {topic} has {len(refs)} reference; jackknifing needs at least 2")
-            peers = {
-                system: by_topic[topic]
-                for system, by_topic in summaries.items()
-                if topic in by_topic
-            }
+            peers = {system: by_topic[topic] for system, by_topic in summaries.items() if topic in by_topic}
             if not peers:
                 continue
             for author, text in refs.items():
@@ -176,14 +179,12 @@ def score(
             for system, text in peers.items():
                 _write_lines(root / "peers" / f"{topic}.{_check_id('system', system)}", text)
             for left_out in refs:
-                models = "".join(
-                    f'<M ID="{a}">{topic}.{a}</M>' for a in refs if a != left_out
-                )
+                models = "".join(f'<M ID="{a}">{topic}.{a}</M>' for a in refs if a != left_out)
                 # A human peer is scored only in the evaluation that leaves its own summary out.
                 scored = [s for s in peers if s not in refs or s == left_out]
                 listed = "".join(f'<P ID="{s}">{topic}.{s}</P>' for s in scored)
                 evals.append(
-                    f'<EVAL ID={quoteattr(f"{topic}.{left_out}")}><PEER-ROOT>{root / "peers"}</PEER-ROOT>'
+                    f"<EVAL ID={quoteattr(f'{topic}.{left_out}')}><PEER-ROOT>{root / 'peers'}</PEER-ROOT>"
                     f'<MODEL-ROOT>{root / "models"}</MODEL-ROOT><INPUT-FORMAT TYPE="SPL"/>'
                     f"<PEERS>{listed}</PEERS><MODELS>{models}</MODELS></EVAL>"
                 )
@@ -192,8 +193,18 @@ def score(
         config = root / "config.xml"
         config.write_text('<ROUGE-EVAL version="1.5.5">' + "".join(evals) + "</ROUGE-EVAL>", encoding="utf-8")
         command = [
-            "perl", str(home / "ROUGE-1.5.5.pl"), "-e", str(env), *NIST_OPTIONS,
-            "-r", str(resamples), "-l", str(words), "-a", "-d", str(config),
+            "perl",
+            str(home / "ROUGE-1.5.5.pl"),
+            "-e",
+            str(env),
+            *NIST_OPTIONS,
+            "-r",
+            str(resamples),
+            "-l",
+            str(words),
+            "-a",
+            "-d",
+            str(config),
         ]
         run = subprocess.run(command, capture_output=True, text=True, check=False)
     if run.returncode != 0:
@@ -221,7 +232,9 @@ def _parse(output: str, nist_means: bool) -> dict[str, SystemRouge]:
         elif found := _PER_EVAL.match(line):
             system, metric, instance, recall = found.groups()
             topic = instance.split(".", 1)[0]
-            recalls.setdefault(system, {}).setdefault(METRICS[metric], {}).setdefault(topic, []).append(float(recall))
+            recalls.setdefault(system, {}).setdefault(METRICS[metric], {}).setdefault(topic, []).append(
+                float(recall)
+            )
     results = {}
     for system, bounds in intervals.items():
         figures, by_topic, exact = {}, {}, {}
@@ -233,8 +246,14 @@ def _parse(output: str, nist_means: bool) -> dict[str, SystemRouge]:
             figures[metric] = Interval(mean, *bounds[metric])
             by_topic[metric] = {topic: sum(v) / len(v) for topic, v in per_topic.items()}
         results[system] = SystemRouge(
-            system, figures["rouge1"], figures["rouge2"], figures["su4"], len(by_topic["rouge2"]),
-            by_topic["rouge2"], by_topic["su4"], exact,
+            system,
+            figures["rouge1"],
+            figures["rouge2"],
+            figures["su4"],
+            len(by_topic["rouge2"]),
+            by_topic["rouge2"],
+            by_topic["su4"],
+            exact,
         )
     return results
 

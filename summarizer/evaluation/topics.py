@@ -123,8 +123,11 @@ def _topic(row: object, where: str) -> Topic:
     if not isinstance(docs, list) or not docs:
         raise DataError(f"{where}: topic {row['id']} has no 'docs'")
     return Topic(
-        str(row["id"]), str(row["title"]), str(row.get("narrative") or ""),
-        tuple(_doc(doc, where) for doc in docs), _models(row.get("models"), where),
+        str(row["id"]),
+        str(row["title"]),
+        str(row.get("narrative") or ""),
+        tuple(_doc(doc, where) for doc in docs),
+        _models(row.get("models"), where),
     )
 
 
