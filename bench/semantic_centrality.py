@@ -27,7 +27,7 @@ import torch
 from rouge_score import rouge_scorer
 from xval_extractive import describe, folds
 
-from summarizer.evaluate import load_items
+from summarizer.evaluation.single import load_items
 from summarizer.summaries import scoring, semantic
 from summarizer.summaries.base import Budget, Passage
 

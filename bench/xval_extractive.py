@@ -2,7 +2,7 @@
 
 The bar "extractive ROUGE-1 >= Lead-3's" is re-checked on articles we have not seen, so one
 mean over the dev file says little. This script scores every article once per system
-(ROUGE-1/2/Lsum F1, as `summarizer.evaluate`), then reports the per-article margin over
+(ROUGE-1/2/Lsum F1, as `summarizer.evaluation.single`), then reports the per-article margin over
 Lead-3 on k folds (several shuffles), its bootstrap 95% interval over articles, and the
 two halves of the file (odd/even lines). Judge a change to the modes on every fold, not on
 the mean. Any weight you choose while looking at these figures must be chosen on training
@@ -21,7 +21,7 @@ import statistics
 import numpy as np
 
 from summarizer.config import Settings
-from summarizer.evaluate import load_items, system_function
+from summarizer.evaluation.single import load_items, system_function
 
 
 def per_article_rouge1(system: str, items, settings: Settings, sentences: int) -> np.ndarray:

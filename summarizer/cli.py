@@ -458,20 +458,63 @@ def summarize(ctx: Context, source: str, mode: str | None, sentences: int | None
 
 @main.command("eval")
 @click.argument("data", type=click.Path(exists=True, dir_okay=False))
-@click.option("--modes", default="extractive,semantic", show_default=True, help="Our modes, comma-separated.")
-@click.option("--baselines", default="lead3,lexrank,textrank", show_default=True, help="Baselines, comma-separated.")
-@click.option("--sentences", type=click.IntRange(1, 20), default=3, show_default=True)
-@click.option("--limit", type=click.IntRange(1), help="Only the first N articles.")
+@click.option("--modes", help="Our modes, comma-separated [articles: extractive,semantic; topics: extractive].")
+@click.option(
+    "--baselines",
+    help="Baselines, comma-separated [articles: lead3,lexrank,textrank; topics: lead,lexrank,tfidf-mmr].",
+)
+@click.option("--sentences", type=click.IntRange(1, 20), default=3, show_default=True,
+              help="Articles: sentences per summary.")
+@click.option("--setting", type=click.Choice(["cluster", "pooled", "both"]), default="both", show_default=True,
+              help="Topics: a store per topic, one store for all, or both.")
+@click.option("--topic", "query", type=click.Choice(["title", "narrative", "both"]), default="both",
+              show_default=True, help="Topics: what the brief is asked (both: title then narrative).")
+@click.option("--words", type=click.IntRange(10, 1000),
+              help="Topics: summary length, ROUGE's -l [NIST's: 250; update sets 100].")
+@click.option("--resamples", type=click.IntRange(1, 10000), default=1000, show_default=True,
+              help="Topics: ROUGE bootstrap samples for the 95% interval.")
+@click.option("--limit", type=click.IntRange(1), help="Only the first N articles (or topics).")
 @click.option("--output", type=click.Path(dir_okay=False), help="Write every summary here (JSON lines).")
 @pass_ctx
-def eval_command(ctx: Context, data: str, modes: str, baselines: str, sentences: int, limit: int | None, output: str | None) -> None:
-    """ROUGE and speed of our modes and the baselines on DATA (JSON lines: id, text, summary)."""
-    from summarizer.evaluate import format_report, run_eval
+def eval_command(
+    ctx: Context, data: str, modes: str | None, baselines: str | None, sentences: int, setting: str,
+    query: str, words: int | None, resamples: int, limit: int | None, output: str | None,
+) -> None:
+    """ROUGE and speed of our modes and the baselines on DATA.
 
-    systems = [n.strip() for n in f"{baselines},{modes}".split(",") if n.strip()]
+    DATA is JSON lines of single articles (id, text, summary: ROUGE F1 by rouge-score) or of
+    query-focused topics as DUC's (id, title, narrative, docs, models; or sets A, B, C of
+    docs and models): ROUGE-1.5.5 recall at NIST's settings, jackknifed (needs Perl with
+    XML::DOM).
+    """
+    from summarizer.evaluation.topics import detect_format
+
+    def names(value: str) -> list[str]:
+        return [n.strip() for n in value.split(",") if n.strip()]
+
+    def say(line: str) -> None:
+        err.print(line, markup=False)
+
+    kind = detect_format(data)
+    if kind in ("topics", "update"):
+        from summarizer.evaluation.duc import SETTINGS
+        from summarizer.evaluation.duc_report import format_topic_report, run_topic_eval
+
+        report = run_topic_eval(
+            data, settings=ctx.settings, modes=names(modes or "extractive"),
+            baseline_names=names(baselines if baselines is not None else "lead,lexrank,tfidf-mmr"),
+            settings_to_run=SETTINGS if setting == "both" else (setting,), query=query, words=words,
+            limit=limit, resamples=resamples, output=output, progress=say,
+        )
+        out.print(format_topic_report(report), markup=False, soft_wrap=True)
+        return
+    from summarizer.evaluation.single import format_report, run_eval
+
+    chosen = baselines if baselines is not None else "lead3,lexrank,textrank"
+    systems = names(f"{chosen},{modes or 'extractive,semantic'}")
     report = run_eval(
         data, settings=ctx.settings, systems=systems, sentences=sentences, output=output,
-        limit=limit, progress=lambda line: err.print(line, markup=False),
+        limit=limit, progress=say,
     )
     out.print(format_report(report), markup=False)
 

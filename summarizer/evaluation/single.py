@@ -8,9 +8,7 @@ milliseconds per article.
 Every system gets the same sentences: each text is split once by
 `summarizer.sentences.split_sentences` (that time is reported apart, as `split_ms`) and
 the clock runs over the summarizing only. Lead-3 is the first three of those sentences.
-LexRank and TextRank are sumy's; sumy splits with NLTK's punkt models, which are not
-installed offline, so it is handed our sentences, with words from NLTK's data-free
-Treebank tokenizer.
+LexRank and TextRank are sumy's, handed our sentences (`baselines.sumy_baseline`).
 
 sumy, nltk and rouge-score are the optional "eval" extras: imported here, when needed.
 """
@@ -26,6 +24,7 @@ from pathlib import Path
 
 from summarizer.config import Settings
 from summarizer.errors import BriefbotError, QueryError
+from summarizer.evaluation.baselines import BaselineError, sumy_baseline
 from summarizer.sentences import split_sentences
 from summarizer.summaries import MODES, Budget, Passage, get_summarizer
 
@@ -105,45 +104,15 @@ def load_items(path: str | Path, limit: int | None = None) -> tuple[list[Item], 
     return items, statistics.median(times)
 
 
-def sumy_baseline(name: str) -> Callable[[Sequence[str], int], list[str]]:
-    """sumy's LexRank or TextRank as a function of (sentences, how many) -> sentences."""
-    try:
-        from nltk.tokenize import NLTKWordTokenizer
-        from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
-        from sumy.nlp.stemmers import Stemmer
-        from sumy.nlp.tokenizers import Tokenizer
-        from sumy.summarizers.lex_rank import LexRankSummarizer
-        from sumy.summarizers.text_rank import TextRankSummarizer
-        from sumy.utils import get_stop_words
-    except ImportError as exc:
-        raise EvalError(f"the {name} baseline needs the eval extras: pip install 'briefbot[eval]' ({exc})") from exc
-
-    class Words:
-        """sumy's word tokenizer interface, without NLTK's punkt data."""
-
-        language = "english"
-        _tokenizer = NLTKWordTokenizer()
-
-        def to_words(self, sentence: str) -> tuple[str, ...]:
-            return tuple(w for w in self._tokenizer.tokenize(sentence) if Tokenizer._is_word(w))
-
-    words = Words()
-    summarizer = (LexRankSummarizer if name == "lexrank" else TextRankSummarizer)(Stemmer("english"))
-    summarizer.stop_words = get_stop_words("english")
-
-    def run(sentences: Sequence[str], count: int) -> list[str]:
-        document = ObjectDocumentModel([Paragraph([Sentence(s, words) for s in sentences])])
-        return [str(s) for s in summarizer(document, count)]
-
-    return run
-
-
 def system_function(name: str, settings: Settings) -> Callable[[Item, int], list[str]]:
     """The summarizing function of system `name`: (item, sentences) -> summary sentences."""
     if name == "lead3":
         return lambda item, count: list(item.sentences[:count])
     if name in ("lexrank", "textrank"):
-        baseline = sumy_baseline(name)
+        try:
+            baseline = sumy_baseline(name)
+        except BaselineError as exc:
+            raise EvalError(str(exc)) from exc
         return lambda item, count: baseline(item.sentences, count)
     if name in MODES:
         summarizer = get_summarizer(name, settings)
