@@ -73,6 +73,9 @@ class Settings:
     digest_check_interval: str = "60s"  # [digest] how often the bot looks for due digests
     # Logging
     log_level: str = "INFO"
+    # Health: the bot's heartbeat file (empty = beside the database) and how often it is refreshed
+    heartbeat_file: str = ""
+    heartbeat_interval: str = "30s"
 
     def __repr__(self) -> str:  # never print the token
         shown = {f.name: getattr(self, f.name) for f in fields(self)}

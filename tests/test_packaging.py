@@ -42,7 +42,9 @@ def _imported_distributions(files: list[Path]) -> dict[str, set[str]]:
                 top = module.split(".")[0]
                 if top in sys.stdlib_module_names or top in OWN_PACKAGES:
                     continue
-                assert top in by_module, f"{path.relative_to(REPO)} imports {top}, which no installed package provides"
+                assert top in by_module, (
+                    f"{path.relative_to(REPO)} imports {top}, which no installed package provides"
+                )
                 for dist in by_module[top]:
                     found.setdefault(_name(dist), set()).add(str(path.relative_to(REPO)))
     return found
@@ -58,7 +60,9 @@ def test_runtime_dependencies_are_exactly_what_the_code_imports():
     missing = {dist: sorted(files) for dist, files in imported.items() if dist not in declared}
     assert not missing, f"imported but not in [project.dependencies]: {missing}"
     unused = declared - set(imported)
-    assert not unused, f"in [project.dependencies] but never imported by summarizer/ or bot/: {sorted(unused)}"
+    assert not unused, (
+        f"in [project.dependencies] but never imported by summarizer/ or bot/: {sorted(unused)}"
+    )
 
 
 def test_eval_command_imports_are_in_the_eval_extra():
@@ -77,7 +81,9 @@ def test_license_file_matches_pyproject():
 
 def test_constraints_pin_every_declared_dependency_and_torch_to_its_cpu_build():
     lines = (REPO / "constraints.txt").read_text().splitlines()
-    pins = {_name(line): line.split("==", 1)[1] for line in lines if "==" in line and not line.startswith("#")}
+    pins = {
+        _name(line): line.split("==", 1)[1] for line in lines if "==" in line and not line.startswith("#")
+    }
     assert "briefbot" not in pins
     declared = PYPROJECT["project"]["dependencies"] + [
         req for extra in PYPROJECT["project"]["optional-dependencies"].values() for req in extra
