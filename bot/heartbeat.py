@@ -1,6 +1,7 @@
-"""The bot's heartbeat: every HEARTBEAT_INTERVAL while connected, the heartbeat file gets the
-time, the process id and the guild count (summarizer/health.py writes and reads it), so
-`briefbot status`, a Docker HEALTHCHECK or a monitor can tell a live bot from a dead or stuck one."""
+"""The bot's heartbeat: every HEARTBEAT_INTERVAL from the first connection until the bot
+closes, the heartbeat file gets the time, the process id and the guild count
+(summarizer/health.py writes and reads it), so `briefbot status`, a Docker HEALTHCHECK or a
+monitor can tell a live bot from a dead or stuck one."""
 
 from __future__ import annotations
 

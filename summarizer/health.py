@@ -2,9 +2,9 @@
 what the store holds, when feeds were last polled and a digest last posted, and how old the
 running bot's heartbeat is.
 
-The bot refreshes its heartbeat file every HEARTBEAT_INTERVAL while it is connected
+The bot refreshes its heartbeat file every HEARTBEAT_INTERVAL once it has connected
 (bot/heartbeat.py); a heartbeat older than STALE_AFTER_INTERVALS intervals means the bot is
-down, stuck or cut off. The file is one JSON object written atomically:
+down or its event loop is stuck. The file is one JSON object written atomically:
 `{"at": "2026-12-06T10:00:00.000Z", "pid": 4242, "guilds": 3}`.
 """
 
