@@ -28,10 +28,13 @@ bench: $(STAMP)
 	$(BIN)/python bench/ingest_search.py
 
 # Lint, format check and type check (settings in pyproject.toml; the same hooks as .pre-commit-config.yaml).
+# All three run, whatever the first ones found; fails if any did.
 lint: $(STAMP)
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	$(BIN)/mypy
+	status=0; \
+	$(BIN)/ruff check . || status=1; \
+	$(BIN)/ruff format --check . || status=1; \
+	$(BIN)/mypy || status=1; \
+	exit $$status
 
 # Rewrite the tree the way `make lint` wants it (safe fixes and formatting only).
 format: $(STAMP)
