@@ -120,7 +120,8 @@ def print_status(report: Status, now: datetime, console: Console) -> None:
     if beat is None or age is None:
         lines.append(f"bot      DOWN: no heartbeat in {report.heartbeat_file} (is `briefbot bot` running?)")
     elif report.bot_alive:
-        lines.append(f"bot      up: heartbeat {_age(age)} ago (pid {beat.pid}, {beat.guilds} guilds)")
+        guilds = f"{beat.guilds} guild{'s' if beat.guilds != 1 else ''}"
+        lines.append(f"bot      up: heartbeat {_age(age)} ago (pid {beat.pid}, {guilds})")
     else:
         lines.append(
             f"bot      DOWN: last heartbeat {_when(beat.at, now)} (stale after {_age(report.stale_after)}; "
