@@ -49,7 +49,9 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-EXTENSIONS: tuple[str, ...] = ("bot.commands_brief", "bot.commands_sources", "bot.tasks", "bot.digests")
+EXTENSIONS: tuple[str, ...] = (
+    "bot.commands_brief", "bot.commands_sources", "bot.tasks", "bot.digests", "bot.heartbeat",
+)
 DEFAULT_API_BASE = "https://discord.com/api/v10"
 DEFAULT_GATEWAY = "wss://gateway.discord.gg/"
 NO_MENTIONS = discord.AllowedMentions.none()

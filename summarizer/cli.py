@@ -565,5 +565,23 @@ def digest_preview(ctx: Context, channel_id: str) -> None:
         out.print("   " + "  ".join(links), style="dim", markup=False)
 
 
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def status(ctx: Context, as_json: bool) -> None:
+    """The store, the last poll and digest, and the bot's heartbeat. Exits 1 when the
+    heartbeat is missing or older than three HEARTBEAT_INTERVALs (the bot is down or stuck)."""
+    from summarizer.health import status as read_status
+
+    now = datetime.now(UTC)
+    report = read_status(ctx.settings, now)
+    if as_json:
+        terminal.print_json(report.to_dict(), out)
+    else:
+        terminal.print_status(report, now, out)
+    if not report.bot_alive:
+        sys.exit(1)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

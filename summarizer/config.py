@@ -124,6 +124,9 @@ class Settings:
     max_feeds_per_guild: int = 50
     feed_disable_after: int = 10  # consecutive failed polls before a feed is disabled
     digest_retire_after: int = 3  # failed posts to a deleted/forbidden channel before retiring
+    # Health: the bot's heartbeat file (empty = beside the database) and how often it is refreshed
+    heartbeat_file: str = ""
+    heartbeat_interval: str = "30s"
 
     # -- checks (each raises ValueError saying what the setting accepts) -------------
 
@@ -154,7 +157,7 @@ class Settings:
     def _zero_or_more(cls, value: float) -> float:
         return _at_least(value, 0)
 
-    @field_validator("poll_interval", "poll_max_backoff", "digest_check_interval")
+    @field_validator("poll_interval", "poll_max_backoff", "digest_check_interval", "heartbeat_interval")
     @classmethod
     def _interval(cls, value: str) -> str:
         return _check_duration(value, positive=True)

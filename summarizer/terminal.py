@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
 
+from summarizer.health import Status
 from summarizer.models import Brief, IngestResult, Outcome, SearchHit
 
 
@@ -100,3 +101,42 @@ def print_ingest_result(result: IngestResult, console: Console) -> None:
         + (f" — {escape(detail)}" if detail else ""),
         soft_wrap=True,
     )
+
+
+def _age(age: timedelta) -> str:
+    seconds = age.total_seconds()
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 2 * 3600:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 48 * 3600:
+        return f"{seconds / 3600:.0f} h"
+    return f"{seconds / 86400:.0f} days"
+
+
+def _when(moment: datetime | None, now: datetime) -> str:
+    return f"{moment:%Y-%m-%d %H:%M} UTC, {_age(now - moment)} ago" if moment else "never"
+
+
+def print_status(report: Status, now: datetime, console: Console) -> None:
+    """`briefbot status`: one line each for the store, feeds, digests and the bot."""
+    store = report.store
+    failing = f", {store.failing_feeds} failing" if store.failing_feeds else ""
+    lines = [
+        f"store    {store.path}: {store.articles} articles, schema version {store.schema_version}",
+        f"feeds    {store.feeds}{failing}; last poll {_when(store.last_poll, now)}",
+        f"digests  last posted {_when(store.last_digest, now)}",
+    ]
+    beat, age = report.heartbeat, report.heartbeat_age
+    if beat is None or age is None:
+        lines.append(f"bot      DOWN: no heartbeat in {report.heartbeat_file} (is `briefbot bot` running?)")
+    elif report.bot_alive:
+        guilds = f"{beat.guilds} guild{'s' if beat.guilds != 1 else ''}"
+        lines.append(f"bot      up: heartbeat {_age(age)} ago (pid {beat.pid}, {guilds})")
+    else:
+        lines.append(
+            f"bot      DOWN: last heartbeat {_when(beat.at, now)} (stale after {_age(report.stale_after)}; "
+            f"{report.heartbeat_file})"
+        )
+    for line in lines:
+        console.print(line, markup=False, soft_wrap=True)
