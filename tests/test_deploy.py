@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 from dockerfile_parse import DockerfileParser
 
-from bot.app import ANSWER_GRACE
-from summarizer.config import parse_duration
+from summarizer.config import Settings, parse_duration
 
 REPO = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())
@@ -113,7 +112,7 @@ def test_systemd_unit_runs_the_bot_restarts_it_and_reads_the_settings_file():
 def test_systemd_unit_waits_longer_than_the_bot_finishes_answers_and_keeps_the_store_writable():
     service = _unit()["Service"]
     assert service["KillSignal"] == "SIGTERM"
-    assert parse_duration(service["TimeoutStopSec"]).total_seconds() > ANSWER_GRACE
+    assert parse_duration(service["TimeoutStopSec"]).total_seconds() > Settings().shutdown_grace
     environment = dict(pair.split("=", 1) for pair in shlex.split(service["Environment"]))
     store_dir = Path(environment["DATABASE_PATH"]).parent
     assert store_dir == Path("/var/lib") / service["StateDirectory"]  # writable under ProtectSystem=strict
