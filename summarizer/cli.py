@@ -178,6 +178,21 @@ def poll(ctx: Context, every: str | None) -> None:
 
 
 @main.command()
+@pass_ctx
+def embed(ctx: Context) -> None:
+    """Make the article vectors still missing (ingest and the poller do this on their own)."""
+    from summarizer.store.vectors import embed_pending, pending_count
+
+    if not ctx.settings.vector_search:
+        out.print("VECTOR_SEARCH is off: articles are searched by their words only")
+        return
+    started = time.perf_counter()
+    made = embed_pending(ctx.store, ctx.settings)
+    out.print(f"{made} article vectors made in {time.perf_counter() - started:.1f} s; "
+              f"{pending_count(ctx.store)} still missing")
+
+
+@main.command()
 @click.argument("query")
 @click.option("--since", help="24h, 7d or a date like 2026-11-01.")
 @click.option("--source", help="Only this site or feed.")
@@ -221,8 +236,8 @@ def brief(ctx: Context, topic: str, mode: str | None, articles: int | None, sent
         terminal.print_json(result.to_dict(), out)
     elif result.empty:
         out.print(
-            f"nothing in the store matches {topic!r} ({result.store_size} articles stored): "
-            "try fewer or broader words, or a longer --since"
+            f"nothing about {topic!r} among {result.store_size} articles stored: "
+            "try other words, or a longer --since"
         )
     else:
         terminal.print_brief(result, out)

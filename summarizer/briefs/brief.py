@@ -16,7 +16,7 @@ from summarizer.sources.clean import clean_text
 from summarizer.config import Settings
 from summarizer.errors import QueryError
 from summarizer.models import GLOBAL_SCOPE, Article, Brief, BriefSentence, Citation
-from summarizer.store.search import search
+from summarizer.store.retrieve import retrieve
 from summarizer.sentences import split_sentences
 from summarizer.briefs.stories import Story, group_stories
 from summarizer.store import Store
@@ -82,13 +82,7 @@ def brief(
     if wanted < 1:
         raise QueryError("A brief needs at least 1 article.")
     limit = wanted * HITS_PER_STORY
-    hits = search(store, topic, scope=scope, since=since, limit=limit, now=now, settings=settings)
-    if len(hits) < limit:  # too few articles carry every word: widen to any of them
-        found = {hit.article.id for hit in hits}
-        wider = search(
-            store, topic, scope=scope, since=since, limit=limit, now=now, settings=settings, any_term=True
-        )
-        hits += [hit for hit in wider if hit.article.id not in found][: limit - len(hits)]
+    hits = retrieve(store, topic, scope=scope, since=since, limit=limit, now=now, settings=settings)
     timings = {"search": _ms(started)}
     result = Brief(topic, summarizer.name, [], [], len(hits), store.count(scope), timings)
     if not hits:

@@ -5,6 +5,7 @@ Tables:
   text (porter stemming, diacritics folded) kept in sync by triggers.
 - `sources`: feeds that are polled, with their HTTP caching and back-off state.
 - `subscriptions`, `digest_posts`, `posted_stories`: daily digests and what was posted.
+- `article_vectors`: one vector per article for hybrid retrieval (summarizer/store/vectors.py).
 - `meta`: the schema version.
 """
 
@@ -139,8 +140,33 @@ def _v2_digest_claims(db: sqlite_utils.Database) -> None:
     db["posted_stories"].create_index(["digest_post_id"])
 
 
+def _v3_article_vectors(db: sqlite_utils.Database) -> None:
+    """Article vectors for hybrid retrieval (see summarizer/store/vectors.py).
+
+    - `article_vectors`: one float32 vector per article, the model that made it, and `seq`
+      (grows with every write: readers load what is new).
+    - A changed title or text deletes the article's vector: the next catch-up remakes it.
+    - `articles_fts_vocab`: the FTS5 index's terms and how many articles hold each.
+    """
+    db.execute(
+        """CREATE TABLE article_vectors (
+            article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+            model TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            vector BLOB NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX article_vectors_seq ON article_vectors(seq)")
+    # How many articles hold each index term: retrieval leaves out words most articles have.
+    db.execute("CREATE VIRTUAL TABLE articles_fts_vocab USING fts5vocab(articles_fts, row)")
+    db.execute(
+        """CREATE TRIGGER articles_vector_stale AFTER UPDATE OF title, text ON articles
+        BEGIN DELETE FROM article_vectors WHERE article_id = old.id; END"""
+    )
+
+
 # Forward migrations: MIGRATIONS[i] takes the schema from version i to i + 1. Append only.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_initial, _v2_digest_claims]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_initial, _v2_digest_claims, _v3_article_vectors]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

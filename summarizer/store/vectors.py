@@ -1,0 +1,234 @@
+"""Article vectors: stored with the articles, kept in memory for search, caught up after ingest.
+
+Table `article_vectors` (migration 3 in summarizer/store/sqlite.py): one unit-length float32
+vector per article (`embeddings.embed_static` of its title and first words), the model that
+made it, and `seq`, a counter that grows with every write so a reader's in-memory copy
+loads only what is new. Changing an article's title or text deletes its vector (a
+trigger), so it is made again by the next catch-up.
+
+Text is searchable as soon as an article is stored; `embed_pending()` then gives vectors to
+the articles that have none (ingest and the bot's poller call it after storing; `briefbot
+embed` runs it by hand).
+
+Vector search is numpy over an in-memory matrix (`VectorIndex`): one matrix-vector product
+over 100,000 × 256 float32 takes a few milliseconds, faster than sqlite-vec's brute-force
+vec0 table on this machine (bench/vector_search.py, BENCHMARKS.md).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from datetime import datetime
+
+import numpy as np
+
+from summarizer import embeddings
+from summarizer.config import Settings
+from summarizer.sentences import split_sentences
+from summarizer.store.sqlite import Store, utc_iso
+
+EMBED_BATCH = 256
+SENTENCE_CACHE_ARTICLES = 2048
+
+
+def _blob(vector: np.ndarray) -> bytes:
+    return np.asarray(vector, dtype=np.float32).tobytes()
+
+
+def embed_pending(store: Store, settings: Settings, limit: int | None = None) -> int:
+    """Give a vector to every article without one (or with another model's); returns how many.
+
+    Works newest first in batches of EMBED_BATCH, one transaction each, so search sees
+    vectors arrive as they are made. No-op when VECTOR_SEARCH is off.
+    """
+    if not settings.vector_search:
+        return 0
+    done = 0
+    while limit is None or done < limit:
+        size = EMBED_BATCH if limit is None else min(EMBED_BATCH, limit - done)
+        rows = store.db.execute(
+            "SELECT a.id, a.title, a.text FROM articles a "
+            "LEFT JOIN article_vectors v ON v.article_id = a.id "
+            "WHERE v.article_id IS NULL OR v.model != ? ORDER BY a.id DESC LIMIT ?",
+            [embeddings.STATIC_MODEL_NAME, size],
+        ).fetchall()
+        if not rows:
+            break
+        vectors = embeddings.embed_static(
+            [embeddings.article_passage(title, text) for _, title, text in rows], settings
+        )
+        with store.transaction():
+            seq = store.db.execute("SELECT coalesce(max(seq), 0) FROM article_vectors").fetchone()[0]
+            store.db.conn.executemany(
+                "INSERT OR REPLACE INTO article_vectors (article_id, model, seq, vector) VALUES (?, ?, ?, ?)",
+                [
+                    (article_id, embeddings.STATIC_MODEL_NAME, seq + 1 + i, _blob(vector))
+                    for i, ((article_id, _, _), vector) in enumerate(zip(rows, vectors))
+                ],
+            )
+        done += len(rows)
+    return done
+
+
+def pending_count(store: Store) -> int:
+    """How many articles still wait for a vector."""
+    return store.db.execute(
+        "SELECT count(*) FROM articles a LEFT JOIN article_vectors v ON v.article_id = a.id "
+        "WHERE v.article_id IS NULL OR v.model != ?",
+        [embeddings.STATIC_MODEL_NAME],
+    ).fetchone()[0]
+
+
+class VectorIndex:
+    """The store's article vectors in memory: ids, a float32 matrix, scopes and dates.
+
+    `refresh()` loads only rows written since the last call (by `seq`). Shared by every
+    Store opened on the same file in this process (`index_for`).
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.seq = 0
+        self.size = 0
+        self.ids = np.zeros(0, dtype=np.int64)
+        self.matrix = np.zeros((0, embeddings.STATIC_DIMS), dtype=np.float32)
+        self.scopes = np.zeros(0, dtype=object)
+        self.published = np.zeros(0, dtype="datetime64[s]")  # NaT when undated
+        self.position: dict[int, int] = {}
+
+    def refresh(self, store: Store) -> None:
+        """Load the vectors written since the last refresh."""
+        with self.lock:
+            rows = store.db.execute(
+                "SELECT v.article_id, v.seq, v.vector, a.scope, a.published_at FROM article_vectors v "
+                "JOIN articles a ON a.id = v.article_id WHERE v.seq > ? AND v.model = ? ORDER BY v.seq",
+                [self.seq, embeddings.STATIC_MODEL_NAME],
+            ).fetchall()
+            if not rows:
+                return
+            new = [r for r in rows if r[0] not in self.position]
+            self._grow(self.size + len(new))
+            for article_id, seq, blob, scope, published in rows:
+                at = self.position.get(article_id)
+                if at is None:
+                    at = self.position[article_id] = self.size
+                    self.size += 1
+                    self.ids[at] = article_id
+                self.matrix[at] = np.frombuffer(blob, dtype=np.float32)
+                self.scopes[at] = scope
+                self.published[at] = np.datetime64(published.rstrip("Z"), "s") if published else np.datetime64("NaT")
+                self.seq = max(self.seq, seq)
+
+    def _grow(self, needed: int) -> None:
+        capacity = len(self.ids)
+        if needed <= capacity:
+            return
+        capacity = max(needed, 2 * capacity, 1024)
+        for name in ("ids", "matrix", "scopes", "published"):
+            old = getattr(self, name)
+            grown = np.zeros((capacity, *old.shape[1:]), dtype=old.dtype)
+            if name == "published":
+                grown[:] = np.datetime64("NaT")
+            grown[: self.size] = old[: self.size]
+            setattr(self, name, grown)
+
+    def nearest(
+        self,
+        query: np.ndarray,
+        k: int,
+        *,
+        scopes: Iterable[str],
+        since: datetime | None = None,
+        allowed: set[int] | None = None,
+    ) -> list[tuple[int, float]]:
+        """The `k` articles most similar to `query` (cosine) among those the filters keep.
+
+        Filters (scopes, `since` on the publication date, `allowed` ids) are applied to
+        every vector before the top k are taken.
+        """
+        with self.lock:
+            n = self.size
+            if n == 0 or k <= 0:
+                return []
+            sims = self.matrix[:n] @ np.asarray(query, dtype=np.float32)
+            keep = np.isin(self.scopes[:n], list(scopes))
+            if since is not None:
+                keep &= self.published[:n] >= np.datetime64(utc_iso(since).rstrip("Z"), "s")
+            if allowed is not None:
+                keep &= np.isin(self.ids[:n], np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
+            candidates = np.flatnonzero(keep)
+            if len(candidates) > k:
+                candidates = candidates[np.argpartition(-sims[candidates], k - 1)[:k]]
+            ordered = candidates[np.argsort(-sims[candidates])]
+            return [(int(self.ids[i]), float(sims[i])) for i in ordered]
+
+    def similarity(self, query: np.ndarray, article_ids: Iterable[int]) -> dict[int, float]:
+        """Cosine of `query` with each of these articles that has a vector."""
+        with self.lock:
+            at = [(i, self.position[i]) for i in article_ids if i in self.position]
+            if not at:
+                return {}
+            sims = self.matrix[[p for _, p in at]] @ np.asarray(query, dtype=np.float32)
+            return {i: float(s) for (i, _), s in zip(at, sims)}
+
+
+_INDEXES: dict[str, VectorIndex] = {}
+_INDEXES_LOCK = threading.Lock()
+
+
+def index_for(store: Store) -> VectorIndex:
+    """The up-to-date in-memory vector index of this store's file."""
+    key = store.path if store.path != ":memory:" else f":memory:{id(store)}"
+    with _INDEXES_LOCK:
+        index = _INDEXES.setdefault(key, VectorIndex())
+    index.refresh(store)
+    return index
+
+
+_SENTENCES: OrderedDict[tuple[int, str], np.ndarray] = OrderedDict()
+_SENTENCES_LOCK = threading.Lock()
+
+
+def sentence_vectors(store: Store, article_ids: Iterable[int], settings: Settings | None = None) -> dict[int, np.ndarray]:
+    """Unit-length float32 vectors of each article's sentences, in `split_sentences(text)` order.
+
+    One row per sentence of `summarizer.sentences.split_sentences(article.text)`; computed
+    on demand with the static model (well under a millisecond an article) and kept in an
+    LRU cache of SENTENCE_CACHE_ARTICLES articles keyed by id and content hash. Unknown
+    ids are left out.
+    """
+    settings = settings or Settings()
+    ids = list(dict.fromkeys(article_ids))
+    result: dict[int, np.ndarray] = {}
+    missing = []
+    rows = store.db.execute(
+        f"SELECT id, content_hash FROM articles WHERE id IN ({','.join('?' * len(ids))})", ids
+    ).fetchall() if ids else []
+    hashes = dict(rows)
+    with _SENTENCES_LOCK:
+        for article_id in ids:
+            key = (article_id, hashes.get(article_id, ""))
+            if article_id not in hashes:
+                continue
+            if key in _SENTENCES:
+                _SENTENCES.move_to_end(key)
+                result[article_id] = _SENTENCES[key]
+            else:
+                missing.append(article_id)
+    if missing:
+        articles = store.get_many(missing)
+        split = [split_sentences(a.text) for a in articles]
+        flat = embeddings.embed_static([s for sentences in split for s in sentences], settings)
+        start = 0
+        with _SENTENCES_LOCK:
+            for article, sentences in zip(articles, split):
+                vectors = flat[start : start + len(sentences)]
+                start += len(sentences)
+                result[article.id] = vectors
+                _SENTENCES[(article.id, article.content_hash)] = vectors
+                while len(_SENTENCES) > SENTENCE_CACHE_ARTICLES:
+                    _SENTENCES.popitem(last=False)
+    return {i: result[i] for i in ids if i in result}
+
