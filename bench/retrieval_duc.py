@@ -145,6 +145,19 @@ def main() -> None:
               f"{np.mean(cited):.1%} | {noisy} of {len(unrelated)} |")
     print(f"\nfloor over the folds: mean {np.mean(floors):.3f} (min {min(floors):.3f}, max {max(floors):.3f}); "
           f"shipped FLOOR = {R.FLOOR}")
+    print("\n### near-best: with something above the floor, also keep articles whose cosine is >= r x the best kept one\n")
+    print("| r | cited (top 5) from own set | own docs kept (of 25) | hits kept per topic |\n|---|---:|---:|---:|")
+    for near in (0.6, 0.7, 0.8, 0.9, 2.0):
+        cited, kept_own, kept = [], [], []
+        for kind in ("title", "question"):
+            for t, topic in enumerate(topics):
+                query = topic["title"] if kind == "title" else f"{topic['title']}. {topic['narrative']}"
+                own = {i for i, o in owner.items() if o == t}
+                hits = R.retrieve(store, query, settings=settings, limit=2 * R.DEPTH, near_best=near)
+                cited += [h.article.id in own for h in hits[:5]]
+                kept_own.append(sum(h.article.id in own for h in hits))
+                kept.append(len(hits))
+        print(f"| {near if near <= 1 else 'off'} | {np.mean(cited):.1%} | {np.mean(kept_own):.1f} | {np.mean(kept):.1f} |")
     print("\nunrelated topics with the shipped floor (hits that pass; best relevance):")
     for query, scores in unrelated.items():
         print(f"  {query}: {sum(s >= R.FLOOR for s in scores)} hits; best {max(scores, default=0):.3f}")

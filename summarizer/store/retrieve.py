@@ -63,6 +63,9 @@ RRF_K = 60
 DENSE_WEIGHT = 0.7
 # An article under this relevance is not about the topic (calibrated on DUC 2006).
 FLOOR = 0.5
+# Once something passes the floor, an article whose cosine is at least this share of the
+# best passing article's cosine is kept too, whatever words it shares (calibrated on DUC 2006).
+NEAR_BEST = 0.6
 # Lexical-only retrieval (no vectors): the share of the topic's word weight an article needs.
 LEXICAL_FLOOR = 0.5
 
@@ -231,6 +234,7 @@ def retrieve(
     limit: int = 15,
     now: datetime | None = None,
     floor: float | None = None,
+    near_best: float | None = None,
 ) -> list[SearchHit]:
     """Articles about `topic` that a reader in `scope` may see, most relevant first.
 
@@ -258,6 +262,11 @@ def retrieve(
         i: fuse(cosines.get(i, 0.0) if dense_on else None, covered) for i, covered in found.items()
     }
     kept = [i for i, r in relevance.items() if r >= threshold]
+    if kept and dense_on:
+        # The topic is in the store: also keep what means nearly the same as its best match
+        # though it shares fewer words (an Oscars story for "film awards").
+        near = (NEAR_BEST if near_best is None else near_best) * max(cosines.get(i, 0.0) for i in kept)
+        kept += [i for i in relevance if relevance[i] < threshold and cosines.get(i, 0.0) >= near]
     articles = {a.id: a for a in store.get_many(kept)}
     now = now or datetime.now(UTC)
     half_life = max(settings.recency_half_life_hours, 1e-6)
