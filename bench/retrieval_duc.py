@@ -146,18 +146,36 @@ def main() -> None:
     print(f"\nfloor over the folds: mean {np.mean(floors):.3f} (min {min(floors):.3f}, max {max(floors):.3f}); "
           f"shipped FLOOR = {R.FLOOR}")
     print("\n### near-best: with something above the floor, also keep articles whose cosine is >= r x the best kept one\n")
-    print("| r | cited (top 5) from own set | own docs kept (of 25) | hits kept per topic |\n|---|---:|---:|---:|")
-    for near in (0.6, 0.7, 0.8, 0.9, 2.0):
-        cited, kept_own, kept = [], [], []
+    print("| r | cited (top 5) from own set | top 15 from own set | own docs kept (of 25) | hits kept per topic |\n|---|---:|---:|---:|---:|")
+    for near in (0.5, 0.6, 0.7, 0.8, 0.9, 2.0):
+        cited, top15, kept_own, kept = [], [], [], []
         for kind in ("title", "question"):
             for t, topic in enumerate(topics):
                 query = topic["title"] if kind == "title" else f"{topic['title']}. {topic['narrative']}"
                 own = {i for i, o in owner.items() if o == t}
                 hits = R.retrieve(store, query, settings=settings, limit=2 * R.DEPTH, near_best=near)
                 cited += [h.article.id in own for h in hits[:5]]
+                top15 += [h.article.id in own for h in hits[:15]]
                 kept_own.append(sum(h.article.id in own for h in hits))
                 kept.append(len(hits))
-        print(f"| {near if near <= 1 else 'off'} | {np.mean(cited):.1%} | {np.mean(kept_own):.1f} | {np.mean(kept):.1f} |")
+        print(f"| {near if near <= 1 else 'off'} | {np.mean(cited):.1%} | {np.mean(top15):.1%} | "
+              f"{np.mean(kept_own):.1f} | {np.mean(kept):.1f} |")
+    words_only = Settings(vector_search=False)
+    scored = []
+    for kind in ("title", "question"):
+        for t, topic in enumerate(topics):
+            query = topic["title"] if kind == "title" else f"{topic['title']}. {topic['narrative']}"
+            own = {i for i, o in owner.items() if o == t}
+            hits = R.retrieve(store, query, settings=words_only, limit=2 * R.DEPTH, floor=0.0)
+            scored.append([(h.article.id in own, h.score) for h in hits])
+    unrelated_words = [[h.score for h in R.retrieve(store, q, settings=words_only, floor=0.0)] for q in UNRELATED]
+    print(f"\n### words only (VECTOR_SEARCH off): the floor on word weight covered (shipped LEXICAL_FLOOR {R.LEXICAL_FLOOR})\n")
+    print("| floor | cited (top 5) from own set | queries with nothing (of 100) | unrelated topics with a hit |\n|---|---:|---:|---:|")
+    for floor in (0.5, 0.6, 0.7, 0.8, 0.9):
+        cited = [own for hits in scored for own, _ in [h for h in hits if h[1] >= floor][:5]]
+        empty = sum(not any(v >= floor for _, v in hits) for hits in scored)
+        noisy = sum(any(v >= floor for v in scores) for scores in unrelated_words)
+        print(f"| {floor} | {np.mean(cited):.1%} | {empty} | {noisy} of {len(UNRELATED)} |")
     print("\nunrelated topics with the shipped floor (hits that pass; best relevance):")
     for query, scores in unrelated.items():
         print(f"  {query}: {sum(s >= R.FLOOR for s in scores)} hits; best {max(scores, default=0):.3f}")

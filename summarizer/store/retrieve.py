@@ -22,7 +22,8 @@ from __future__ import annotations
 import logging
 import math
 import sqlite3
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import numpy as np
@@ -54,6 +55,8 @@ log = logging.getLogger(__name__)
 # (bm25 gives it almost no weight) while it would make the lexical candidate list huge:
 # it is left out of the lexical query (kept when every word of the topic is that common).
 MAX_DOC_SHARE = 0.1
+# A long question keeps its MAX_WORDS rarest words (each word costs a few ms at 100k).
+MAX_WORDS = 10
 # How many candidates each list gives to the fusion.
 DEPTH = 100
 # Reciprocal rank fusion's constant (Cormack et al. 2009): rank r counts 1 / (RRF_K + r).
@@ -67,7 +70,7 @@ FLOOR = 0.5
 # best passing article's cosine is kept too, whatever words it shares (calibrated on DUC 2006).
 NEAR_BEST = 0.6
 # Lexical-only retrieval (no vectors): the share of the topic's word weight an article needs.
-LEXICAL_FLOOR = 0.5
+LEXICAL_FLOOR = 0.7
 
 
 _STEMMER = sqlite3.connect(":memory:", check_same_thread=False)
@@ -91,6 +94,31 @@ def stems(text: str) -> list[tuple[str, str]]:
     return [(w, found[i + 1]) for i, w in enumerate(words) if i + 1 in found]
 
 
+# Document counts change slowly: each is read again once the store grew by DF_STALE.
+DF_STALE = 0.05
+DF_CACHE_SIZE = 100_000
+_DF: dict[tuple[str, str], tuple[int, int]] = {}  # (store path, term) -> (count, store size then)
+_DF_LOCK = threading.Lock()
+
+
+def _articles_with(store: Store, word: str, term: str, total: int) -> int:
+    """How many articles hold `word` (FTS5 counts a term's matches from its index; cached,
+    since a common word costs milliseconds to count at 100,000 articles)."""
+    key = (store.path, term)
+    with _DF_LOCK:
+        cached = _DF.get(key)
+    if cached and cached[1] <= total <= cached[1] * (1 + DF_STALE) and store.path != ":memory:":
+        return cached[0]
+    count = store.db.execute(
+        "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", ['"' + word.replace('"', '""') + '"']
+    ).fetchone()[0]
+    with _DF_LOCK:
+        if len(_DF) >= DF_CACHE_SIZE:
+            _DF.clear()
+        _DF[key] = (count, total)
+    return count
+
+
 @dataclass
 class Terms:
     """The topic's words that reach the lexical query, with their weights (idf)."""
@@ -98,6 +126,7 @@ class Terms:
     words: list[str]
     idf: dict[str, float]  # by word
     missing: float = 0.0  # weight of the topic's words no article has (no article covers them)
+    postings: dict[str, set[int]] = field(default_factory=dict)  # articles with each word, once read
 
     @property
     def total(self) -> float:
@@ -110,11 +139,7 @@ def distinctive_terms(store: Store, topic: str) -> Terms:
     if not pairs:
         return Terms([], {})
     total = max(store.db.execute("SELECT count(*) FROM articles").fetchone()[0], 1)
-    unique_terms = sorted({term for _, term in pairs})
-    marks = ",".join("?" * len(unique_terms))
-    counts = dict(
-        store.db.execute(f"SELECT term, doc FROM articles_fts_vocab WHERE term IN ({marks})", unique_terms).fetchall()
-    )
+    counts = {term: _articles_with(store, word, term, total) for word, term in pairs}
     present = [(word, term, counts[term]) for word, term in pairs if counts.get(term)]
     # A word no article has is as distinctive as a word can be: "smartphone battery recall"
     # is not covered by an article about a battery recall when no article says smartphone.
@@ -126,7 +151,7 @@ def distinctive_terms(store: Store, topic: str) -> Terms:
             seen.add(term)
             kept.append((word, docs))
     rare = [(w, d) for w, d in kept if d / total <= MAX_DOC_SHARE]
-    chosen = rare or kept
+    chosen = sorted(rare or kept, key=lambda pair: pair[1])[:MAX_WORDS]
     return Terms([w for w, _ in chosen], {w: math.log(1 + total / d) for w, d in chosen}, missing)
 
 
@@ -158,16 +183,20 @@ def coverage(store: Store, terms: Terms, article_ids: list[int]) -> dict[int, fl
     """Share of the terms' idf weight each article contains (0 to 1), by id, in the order given."""
     if not article_ids or not terms.words:
         return {i: 0.0 for i in article_ids}
-    marks = ",".join("?" * len(article_ids))
-    weight = {i: 0.0 for i in article_ids}
     for word in terms.words:
-        for (article_id,) in store.db.execute(
-            f"SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? AND rowid IN ({marks})",
-            ['"' + word.replace('"', '""') + '"', *article_ids],
-        ):
-            weight[article_id] += terms.idf[word]
+        if word not in terms.postings:
+            # The word's whole posting list (at most MAX_DOC_SHARE of the store): one index
+            # read, far cheaper than looking up each candidate with rowid IN (...).
+            terms.postings[word] = {
+                row[0]
+                for row in store.db.execute(
+                    "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?", ['"' + word.replace('"', '""') + '"']
+                )
+            }
     total = terms.total
-    return {i: w / total for i, w in weight.items()}
+    return {
+        i: sum(terms.idf[w] for w in terms.words if i in terms.postings[w]) / total for i in article_ids
+    }
 
 
 def _allowed_by_source(store: Store, filters: Filters) -> set[int] | None:

@@ -146,7 +146,6 @@ def _v3_article_vectors(db: sqlite_utils.Database) -> None:
     - `article_vectors`: one float32 vector per article, the model that made it, and `seq`
       (grows with every write: readers load what is new).
     - A changed title or text deletes the article's vector: the next catch-up remakes it.
-    - `articles_fts_vocab`: the FTS5 index's terms and how many articles hold each.
     """
     db.execute(
         """CREATE TABLE article_vectors (
@@ -157,8 +156,6 @@ def _v3_article_vectors(db: sqlite_utils.Database) -> None:
         )"""
     )
     db.execute("CREATE INDEX article_vectors_seq ON article_vectors(seq)")
-    # How many articles hold each index term: retrieval leaves out words most articles have.
-    db.execute("CREATE VIRTUAL TABLE articles_fts_vocab USING fts5vocab(articles_fts, row)")
     db.execute(
         """CREATE TRIGGER articles_vector_stale AFTER UPDATE OF title, text ON articles
         BEGIN DELETE FROM article_vectors WHERE article_id = old.id; END"""

@@ -94,22 +94,26 @@ class VectorIndex:
         self.size = 0
         self.ids = np.zeros(0, dtype=np.int64)
         self.matrix = np.zeros((0, embeddings.STATIC_DIMS), dtype=np.float32)
-        self.scopes = np.zeros(0, dtype=object)
+        self.scopes = np.zeros(0, dtype=np.int32)  # codes of self.scope_codes
+        self.scope_codes: dict[str, int] = {}
         self.published = np.zeros(0, dtype="datetime64[s]")  # NaT when undated
         self.position: dict[int, int] = {}
 
     def refresh(self, store: Store) -> None:
         """Load the vectors written since the last refresh."""
         with self.lock:
+            new = store.db.execute(
+                "SELECT count(*) FROM article_vectors WHERE seq > ? AND model = ?",
+                [self.seq, embeddings.STATIC_MODEL_NAME],
+            ).fetchone()[0]
+            if not new:
+                return
+            self._grow(self.size + new)  # once, at most the size needed: rows are streamed in
             rows = store.db.execute(
                 "SELECT v.article_id, v.seq, v.vector, a.scope, a.published_at FROM article_vectors v "
                 "JOIN articles a ON a.id = v.article_id WHERE v.seq > ? AND v.model = ? ORDER BY v.seq",
                 [self.seq, embeddings.STATIC_MODEL_NAME],
-            ).fetchall()
-            if not rows:
-                return
-            new = [r for r in rows if r[0] not in self.position]
-            self._grow(self.size + len(new))
+            )
             for article_id, seq, blob, scope, published in rows:
                 at = self.position.get(article_id)
                 if at is None:
@@ -117,7 +121,7 @@ class VectorIndex:
                     self.size += 1
                     self.ids[at] = article_id
                 self.matrix[at] = np.frombuffer(blob, dtype=np.float32)
-                self.scopes[at] = scope
+                self.scopes[at] = self.scope_codes.setdefault(scope, len(self.scope_codes))
                 self.published[at] = np.datetime64(published.rstrip("Z"), "s") if published else np.datetime64("NaT")
                 self.seq = max(self.seq, seq)
 
@@ -125,7 +129,7 @@ class VectorIndex:
         capacity = len(self.ids)
         if needed <= capacity:
             return
-        capacity = max(needed, 2 * capacity, 1024)
+        capacity = max(needed, capacity + capacity // 4, 1024)
         for name in ("ids", "matrix", "scopes", "published"):
             old = getattr(self, name)
             grown = np.zeros((capacity, *old.shape[1:]), dtype=old.dtype)
@@ -153,15 +157,20 @@ class VectorIndex:
             if n == 0 or k <= 0:
                 return []
             sims = self.matrix[:n] @ np.asarray(query, dtype=np.float32)
-            keep = np.isin(self.scopes[:n], list(scopes))
+            keep = None
+            codes = [self.scope_codes[s] for s in scopes if s in self.scope_codes]
+            if len(codes) < len(self.scope_codes):
+                keep = np.isin(self.scopes[:n], codes)
             if since is not None:
-                keep &= self.published[:n] >= np.datetime64(utc_iso(since).rstrip("Z"), "s")
+                dated = self.published[:n] >= np.datetime64(utc_iso(since).rstrip("Z"), "s")
+                keep = dated if keep is None else keep & dated
             if allowed is not None:
-                keep &= np.isin(self.ids[:n], np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
-            candidates = np.flatnonzero(keep)
-            if len(candidates) > k:
-                candidates = candidates[np.argpartition(-sims[candidates], k - 1)[:k]]
-            ordered = candidates[np.argsort(-sims[candidates])]
+                listed = np.isin(self.ids[:n], np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
+                keep = listed if keep is None else keep & listed
+            if keep is not None:
+                sims = np.where(keep, sims, -np.inf)
+            top = np.argpartition(-sims, k - 1)[:k] if n > k else np.arange(n)
+            ordered = [i for i in top[np.argsort(-sims[top])] if sims[i] > -np.inf]
             return [(int(self.ids[i]), float(sims[i])) for i in ordered]
 
     def similarity(self, query: np.ndarray, article_ids: Iterable[int]) -> dict[int, float]:
