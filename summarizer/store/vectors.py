@@ -81,6 +81,12 @@ def pending_count(store: Store) -> int:
     ).fetchone()[0]
 
 
+def _dot(matrix: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """matrix @ query without BLAS: OpenBLAS's threads made the 100,000-row product 2-3x
+    slower and far less steady on the shared 2-core machine (bench/vector_search.py)."""
+    return np.einsum("ij,j->i", matrix, np.asarray(query, dtype=np.float32))
+
+
 class VectorIndex:
     """The store's article vectors in memory: ids, a float32 matrix, scopes and dates.
 
@@ -156,7 +162,7 @@ class VectorIndex:
             n = self.size
             if n == 0 or k <= 0:
                 return []
-            sims = self.matrix[:n] @ np.asarray(query, dtype=np.float32)
+            sims = _dot(self.matrix[:n], query)
             keep = None
             codes = [self.scope_codes[s] for s in scopes if s in self.scope_codes]
             if len(codes) < len(self.scope_codes):
@@ -179,7 +185,7 @@ class VectorIndex:
             at = [(i, self.position[i]) for i in article_ids if i in self.position]
             if not at:
                 return {}
-            sims = self.matrix[[p for _, p in at]] @ np.asarray(query, dtype=np.float32)
+            sims = _dot(self.matrix[np.fromiter((p for _, p in at), dtype=np.int64, count=len(at))], query)
             return {i: float(s) for (i, _), s in zip(at, sims)}
 
 
