@@ -8,13 +8,16 @@ Two candidate lists, each filtered (scope, source, since) inside its own query:
 
 Each candidate gets a relevance in [0, 1] (`fuse`: 0.7 × cosine + 0.3 × the share of the
 topic's word weight it holds); articles under FLOOR are not about the topic, so a topic
-nothing in the store is about retrieves nothing. Those left are ordered by reciprocal rank
-fusion of the two lists (better at the top than ordering by relevance on DUC 2006), with
-a little recency. The weights and the floor were chosen on DUC 2006 with cross-validation
-across topics (bench/retrieval_duc.py; figures in BENCHMARKS.md).
+nothing in the store is about retrieves nothing. Once something passes, articles nearly as
+close in meaning as the best (NEAR_BEST) are kept too, whatever words they share. Those
+kept are ordered by reciprocal rank fusion of the two lists (better at the top than
+ordering by relevance on DUC 2006), with a little recency. The weights and the floor were
+chosen on DUC 2006 with cross-validation across topics (bench/retrieval_duc.py; figures in
+BENCHMARKS.md).
 
-Without vectors (VECTOR_SEARCH off, or not made yet) retrieval is lexical only and the
-floor applies to the word weight alone (LEXICAL_FLOOR).
+An article stored a moment ago, before the catch-up made its vector, is encoded on the
+spot when it is a candidate. Without vectors (VECTOR_SEARCH off, or the model cannot load)
+retrieval is lexical only and the floor applies to the word weight alone (LEXICAL_FLOOR).
 """
 
 from __future__ import annotations
@@ -76,18 +79,19 @@ LEXICAL_FLOOR = 0.7
 _STEMMER = sqlite3.connect(":memory:", check_same_thread=False)
 _STEMMER.execute(f"CREATE VIRTUAL TABLE words USING fts5(x, tokenize='{FTS_TOKENIZER}')")
 _STEMMER.execute("CREATE VIRTUAL TABLE stems USING fts5vocab(words, instance)")
+_STEMMER_LOCK = threading.Lock()
 
 
 def stems(text: str) -> list[tuple[str, str]]:
     """(word, index term) pairs of `text` as the store's FTS5 tokenizer sees them, in order.
 
     SQLite's own tokenizer (porter, unicode61, diacritics folded) so the terms are exactly
-    those of the index; a private in-memory table, behind a lock (sqlite3 serialises).
+    those of the index; a private in-memory table, used by one thread at a time.
     """
     words = [w for group in parse_query(text).groups for phrase in group for w in phrase.split()]
     if not words:
         return []
-    with _STEMMER:
+    with _STEMMER_LOCK, _STEMMER:  # one user at a time; the connection's own transaction
         _STEMMER.execute("DELETE FROM words")
         _STEMMER.executemany("INSERT INTO words (rowid, x) VALUES (?, ?)", [(i + 1, w) for i, w in enumerate(words)])
         found = dict(_STEMMER.execute("SELECT doc, term FROM stems").fetchall())
@@ -267,10 +271,12 @@ def retrieve(
 ) -> list[SearchHit]:
     """Articles about `topic` that a reader in `scope` may see, most relevant first.
 
-    Score: relevance in [0, 1] (see `fuse`); articles under the floor are left out, so a
-    topic the store has nothing about gives []. Recency breaks near-ties: score times
-    (1 + RECENCY_WEIGHT / 10 * freshness). A long question works as a topic: its
-    distinctive words and its meaning both count.
+    Order: reciprocal rank fusion of the lexical and dense lists, times (1 + RECENCY_WEIGHT
+    / 10 * freshness) so recency only breaks near-ties. Score: the relevance in [0, 1] (see
+    `fuse`); articles under the floor are left out (unless near the best in meaning, see
+    NEAR_BEST), so a topic the store has nothing about gives []. A long question works as a
+    topic: its distinctive words and its meaning both count. `floor` and `near_best`
+    override FLOOR and NEAR_BEST (for calibration).
     """
     filters = Filters(scope=scope, since=since, source=source)
     terms = distinctive_terms(store, topic)
