@@ -179,3 +179,14 @@ def test_a_long_question_works_as_a_topic(store, settings, topic):
                                "Conservation groups are buying marshland to protect it."))
     _fill(store, settings)
     assert titles(retrieve(store, topic, settings=settings, now=NOW)) == ["Saving the marshes"]
+
+
+def test_vectors_of_another_model_are_made_again(store, settings):
+    _fill(store, settings)
+    store.db.execute("UPDATE article_vectors SET model = 'an-older-model'")
+    store.db.execute("DELETE FROM meta WHERE key = 'vector_model'")
+    store.db.conn.commit()
+    assert embed_pending(store, settings) == len(ARTICLES)
+    models = {row[0] for row in store.db.execute("SELECT model FROM article_vectors")}
+    assert models == {embeddings.STATIC_MODEL_NAME}
+    assert embed_pending(store, settings) == 0

@@ -145,7 +145,9 @@ def _v3_article_vectors(db: sqlite_utils.Database) -> None:
 
     - `article_vectors`: one float32 vector per article, the model that made it, and `seq`
       (grows with every write: readers load what is new).
-    - A changed title or text deletes the article's vector: the next catch-up remakes it.
+    - `vector_queue`: articles waiting for a vector, filled by triggers when an article is
+      added or its title or text changes (the changed article's old vector is deleted), so
+      the catch-up never scans the whole store. Articles already stored are queued here.
     """
     db.execute(
         """CREATE TABLE article_vectors (
@@ -156,9 +158,18 @@ def _v3_article_vectors(db: sqlite_utils.Database) -> None:
         )"""
     )
     db.execute("CREATE INDEX article_vectors_seq ON article_vectors(seq)")
+    db.execute("CREATE TABLE vector_queue (article_id INTEGER PRIMARY KEY)")
+    db.execute("INSERT INTO vector_queue (article_id) SELECT id FROM articles")
+    db.execute(
+        """CREATE TRIGGER articles_vector_new AFTER INSERT ON articles
+        BEGIN INSERT OR IGNORE INTO vector_queue (article_id) VALUES (new.id); END"""
+    )
     db.execute(
         """CREATE TRIGGER articles_vector_stale AFTER UPDATE OF title, text ON articles
-        BEGIN DELETE FROM article_vectors WHERE article_id = old.id; END"""
+        BEGIN
+            DELETE FROM article_vectors WHERE article_id = old.id;
+            INSERT OR IGNORE INTO vector_queue (article_id) VALUES (old.id);
+        END"""
     )
 
 

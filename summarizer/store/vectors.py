@@ -3,12 +3,12 @@
 Table `article_vectors` (migration 3 in summarizer/store/sqlite.py): one unit-length float32
 vector per article (`embeddings.embed_static` of its title and first words), the model that
 made it, and `seq`, a counter that grows with every write so a reader's in-memory copy
-loads only what is new. Changing an article's title or text deletes its vector (a
-trigger), so it is made again by the next catch-up.
+loads only what is new. Triggers put every added article, and every article whose title or
+text changes (its old vector deleted), in `vector_queue`.
 
-Text is searchable as soon as an article is stored; `embed_pending()` then gives vectors to
-the articles that have none (ingest and the bot's poller call it after storing; `briefbot
-embed` runs it by hand).
+Text is searchable as soon as an article is stored; `embed_pending()` then works off the
+queue (ingest and the bot's poller call it after storing; `briefbot embed` runs it by
+hand). The queue makes that cheap when there is nothing to do, at any store size.
 
 Vector search is numpy over an in-memory matrix (`VectorIndex`): one matrix-vector product
 over 100,000 × 256 float32 takes a few milliseconds, faster than sqlite-vec's brute-force
@@ -37,48 +37,73 @@ def _blob(vector: np.ndarray) -> bytes:
     return np.asarray(vector, dtype=np.float32).tobytes()
 
 
+def _queue_other_models(store: Store) -> None:
+    """Queue every article whose vector another model made (after the model changed)."""
+    row = store.db.execute("SELECT value FROM meta WHERE key = 'vector_model'").fetchone()
+    if row and row[0] == embeddings.STATIC_MODEL_NAME:
+        return
+    with store.transaction():
+        store.db.execute(
+            "INSERT OR IGNORE INTO vector_queue (article_id) SELECT article_id FROM article_vectors WHERE model != ?",
+            [embeddings.STATIC_MODEL_NAME],
+        )
+        store.db.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('vector_model', ?)", [embeddings.STATIC_MODEL_NAME]
+        )
+
+
 def embed_pending(store: Store, settings: Settings, limit: int | None = None) -> int:
-    """Give a vector to every article without one (or with another model's); returns how many.
+    """Give a vector to every article in `vector_queue` (added or changed since); returns how many.
 
     Works newest first in batches of EMBED_BATCH, one transaction each, so search sees
-    vectors arrive as they are made. No-op when VECTOR_SEARCH is off.
+    vectors arrive as they are made. No-op when VECTOR_SEARCH is off (the queue keeps
+    growing, and is worked off once it is on).
     """
     if not settings.vector_search:
         return 0
+    _queue_other_models(store)
     done = 0
     while limit is None or done < limit:
         size = EMBED_BATCH if limit is None else min(EMBED_BATCH, limit - done)
-        rows = store.db.execute(
-            "SELECT a.id, a.title, a.text FROM articles a "
-            "LEFT JOIN article_vectors v ON v.article_id = a.id "
-            "WHERE v.article_id IS NULL OR v.model != ? ORDER BY a.id DESC LIMIT ?",
-            [embeddings.STATIC_MODEL_NAME, size],
-        ).fetchall()
-        if not rows:
+        queued = [row[0] for row in store.db.execute(
+            "SELECT article_id FROM vector_queue ORDER BY article_id DESC LIMIT ?", [size]
+        )]
+        if not queued:
             break
+        rows = store.db.execute(
+            f"SELECT id, title, text, content_hash FROM articles WHERE id IN ({','.join('?' * len(queued))})",
+            queued,
+        ).fetchall()
         vectors = embeddings.embed_static(
-            [embeddings.article_passage(title, text) for _, title, text in rows], settings
+            [embeddings.article_passage(title, text) for _, title, text, _ in rows], settings
         )
+        # Written only where the article is still what was encoded: one changed meanwhile
+        # stays queued (its trigger queued it again) and is encoded afresh next time.
+        unchanged = "EXISTS (SELECT 1 FROM articles WHERE id = :id AND title = :title AND content_hash = :hash)"
         with store.transaction():
             seq = store.db.execute("SELECT coalesce(max(seq), 0) FROM article_vectors").fetchone()[0]
-            store.db.conn.executemany(
-                "INSERT OR REPLACE INTO article_vectors (article_id, model, seq, vector) VALUES (?, ?, ?, ?)",
+            written = store.db.conn.executemany(
+                "INSERT OR REPLACE INTO article_vectors (article_id, model, seq, vector) "
+                f"SELECT :id, :model, :seq, :vector WHERE {unchanged}",
                 [
-                    (article_id, embeddings.STATIC_MODEL_NAME, seq + 1 + i, _blob(vector))
-                    for i, ((article_id, _, _), vector) in enumerate(zip(rows, vectors))
+                    {"id": article_id, "title": title, "hash": digest, "model": embeddings.STATIC_MODEL_NAME,
+                     "seq": seq + 1 + i, "vector": _blob(vector)}
+                    for i, ((article_id, title, _, digest), vector) in enumerate(zip(rows, vectors))
                 ],
             )
-        done += len(rows)
+            store.db.conn.executemany(
+                f"DELETE FROM vector_queue WHERE article_id = :id AND ({unchanged} OR NOT EXISTS "
+                "(SELECT 1 FROM articles WHERE id = :id))",
+                [{"id": article_id, "title": title, "hash": digest} for article_id, title, _, digest in rows]
+                + [{"id": i, "title": "", "hash": ""} for i in set(queued) - {row[0] for row in rows}],
+            )
+        done += written.rowcount
     return done
 
 
 def pending_count(store: Store) -> int:
-    """How many articles still wait for a vector."""
-    return store.db.execute(
-        "SELECT count(*) FROM articles a LEFT JOIN article_vectors v ON v.article_id = a.id "
-        "WHERE v.article_id IS NULL OR v.model != ?",
-        [embeddings.STATIC_MODEL_NAME],
-    ).fetchone()[0]
+    """How many articles wait for a vector."""
+    return store.db.execute("SELECT count(*) FROM vector_queue").fetchone()[0]
 
 
 def _dot(matrix: np.ndarray, query: np.ndarray) -> np.ndarray:
