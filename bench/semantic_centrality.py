@@ -27,8 +27,9 @@ import torch
 from rouge_score import rouge_scorer
 from xval_extractive import describe, folds
 
+from summarizer import embeddings
 from summarizer.evaluation.single import load_items
-from summarizer.summaries import scoring, semantic
+from summarizer.summaries import scoring
 from summarizer.summaries.base import Budget, Passage
 
 WEIGHTS = scoring.Weights()
@@ -41,7 +42,7 @@ def prepare(item) -> dict | None:
     if not cands:
         return None
     tfidf = scoring.tfidf_vectors(cands)
-    emb = semantic.embed([c.text for c in cands])
+    emb = embeddings.embed([c.text for c in cands])
     title = set(scoring.content_terms(item.title))
     st, se = tfidf @ tfidf.T, emb @ emb.T
     base = np.array([

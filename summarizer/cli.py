@@ -357,6 +357,21 @@ def poll(ctx: Context, every: float | None) -> None:
             return
 
 
+@main.command()
+@pass_ctx
+def embed(ctx: Context) -> None:
+    """Make the article vectors still missing (ingest and the poller do this on their own)."""
+    from summarizer.store.vectors import embed_pending, pending_count
+
+    if not ctx.settings.vector_search:
+        out.print("VECTOR_SEARCH is off: articles are searched by their words only")
+        return
+    started = time.perf_counter()
+    made = embed_pending(ctx.store, ctx.settings)
+    out.print(f"{made} article vectors made in {time.perf_counter() - started:.1f} s; "
+              f"{pending_count(ctx.store)} still missing")
+
+
 def _filters(source: str | None = None, since: str | None = None, scope: str = GLOBAL_SCOPE) -> str:
     """The filters a search or brief applied, for a 'no match' message ('' when none)."""
     applied = [f"source {source!r}" if source else "", f"since {since}" if since else "",
@@ -424,8 +439,8 @@ def brief(ctx: Context, topic_words: tuple[str, ...], mode: str | None, articles
         terminal.print_json(result.to_dict(), out)
     elif result.empty:
         out.print(
-            f"nothing in the store matches {topic!r} ({result.store_size} articles stored)"
-            f"{_filters(since=since, scope=scope)}: try fewer or broader words"
+            f"nothing about {topic!r} among {result.store_size} articles stored"
+            f"{_filters(since=since, scope=scope)}: try other words"
             + (", or a longer --since" if since else ""),
             markup=False, soft_wrap=True,
         )

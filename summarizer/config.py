@@ -96,6 +96,8 @@ class Settings:
     # Search
     recency_weight: float = 0.5
     recency_half_life_hours: float = 48.0
+    vector_search: bool = True  # hybrid retrieval: article vectors stored at ingest, searched with bm25
+    model_cache_dir: str = ""  # where built models are kept (default ~/.cache/briefbot)
     # Summaries
     default_mode: str = "extractive"
     summarizer_model: str = ""

@@ -15,6 +15,9 @@ from pathlib import Path
 import pytest
 from discord_double import DiscordDouble
 
+from summarizer.config import Settings
+from summarizer.embeddings import model_cache_dir
+
 pytestmark = pytest.mark.timeout(150)
 
 REPO = Path(__file__).resolve().parent.parent
@@ -54,6 +57,7 @@ async def test_briefbot_bot_as_a_process(tmp_path):
         env = {k: v for k, v in os.environ.items() if not k.startswith("DISCORD_")}
         env.update(
             HOME=str(tmp_path),
+            MODEL_CACHE_DIR=str(model_cache_dir(Settings())),  # the built static model, not a rebuild
             PYTHONPATH=str(REPO),
             DATABASE_PATH=str(tmp_path / "bot.db"),
             DISCORD_TOKEN=double.token,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from summarizer import embeddings
 from summarizer.config import Settings
 from summarizer.errors import QueryError
 from summarizer.sentences import split_sentences
-from summarizer.summaries import MODES, Budget, Passage, get_summarizer, ready_modes, semantic
+from summarizer.summaries import MODES, Budget, Passage, get_summarizer, ready_modes
 from summarizer.summaries.lead import LeadSummarizer
 
 ARTICLE = """By . Daily Mail Reporter .
@@ -126,5 +127,5 @@ def test_modes_that_can_run_and_preparing_them():
     assert "abstractive" not in ready_modes(Settings())
     assert "abstractive" in ready_modes(Settings(summarizer_model="some/model"))
     get_summarizer("semantic", Settings()).prepare()  # loads the embedding model once
-    assert semantic._MODEL is not None
+    assert embeddings._MODEL is not None
     get_summarizer("extractive", Settings()).prepare()  # nothing to load: a no-op

@@ -16,14 +16,13 @@ from summarizer.sources.clean import clean_text
 from summarizer.config import Settings
 from summarizer.errors import QueryError
 from summarizer.models import GLOBAL_SCOPE, Article, Brief, BriefSentence, Citation
-from summarizer.store.search import search
+from summarizer.store.retrieve import retrieve
 from summarizer.sentences import split_sentences
 from summarizer.briefs.stories import Story, group_stories
 from summarizer.store import Store
 from summarizer.summaries import Budget, Passage, Picked, get_summarizer
 
 # A match scoring under this share of the best match is too weak to brief from.
-RELATIVE_FLOOR = 0.3
 # How many search hits to consider per story wanted (some group, some are too weak).
 HITS_PER_STORY = 3
 # A word budget fills with as many sentences as fit, up to this many.
@@ -102,8 +101,8 @@ def brief(
 ) -> Brief:
     """A cited summary of the stored articles that best match `topic`.
 
-    Searches (best first), drops matches much weaker than the best, groups near-duplicate
-    articles into stories and summarizes the top `articles` stories together: sentences
+    Retrieves the articles about the topic (best first; `summarizer.store.retrieve`), groups
+    near-duplicate articles into stories and summarizes the top `articles` stories together: sentences
     from anywhere in any of their articles, chosen for the topic, within `words` words (or
     `sentences` sentences) and `max_chars` characters (defaults from settings). No match: a
     Brief with no sentences. Raises QueryError for an empty topic or an unknown mode.
@@ -117,21 +116,13 @@ def brief(
     if wanted < 1:
         raise QueryError("A brief needs at least 1 article.")
     limit = wanted * HITS_PER_STORY
-    hits = search(store, topic, scope=scope, since=since, limit=limit, now=now, settings=settings)
-    if len(hits) < limit:  # too few articles carry every word: widen to any of them
-        found = {hit.article.id for hit in hits}
-        wider = search(
-            store, topic, scope=scope, since=since, limit=limit, now=now, settings=settings, any_term=True
-        )
-        hits += [hit for hit in wider if hit.article.id not in found][: limit - len(hits)]
+    hits = retrieve(store, topic, scope=scope, since=since, limit=limit, now=now, settings=settings)
     timings = {"search": _ms(started)}
     result = Brief(topic, summarizer.name, [], [], len(hits), store.count(scope), timings)
     if not hits:
         timings["total"] = _ms(started)
         return result
-    best = hits[0].score
-    strong = [h.article for h in hits if best <= 0 or h.score >= RELATIVE_FLOOR * best]
-    stories = group_stories(strong)[:wanted]
+    stories = group_stories([hit.article for hit in hits])[:wanted]
     summarizing = time.perf_counter()
     picked = summarizer.summarize(story_passages(stories), budget, topic)
     result.sentences, result.citations = cite(picked, stories)

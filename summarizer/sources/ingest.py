@@ -23,13 +23,14 @@ import charset_normalizer
 
 from summarizer.sources.clean import clean_text, guess_title, tidy_title
 from summarizer.config import Settings
-from summarizer.errors import BriefbotError, ExtractionError
+from summarizer.errors import BriefbotError, ExtractionError, ModelError
 from summarizer.sources.dates import DateReading, read_date, read_timestamp
 from summarizer.sources.extract import extract_html
 from summarizer.sources.feeds import Feed, entry_document, entry_own_text, has_full_text, looks_like_feed, parse_feed
 from summarizer.sources.fetch import bom_encoding, decode_bytes, fetch, looks_binary
 from summarizer.models import GLOBAL_SCOPE, Document, IngestResult, Outcome
 from summarizer.store import Store
+from summarizer.store.vectors import embed_pending
 from summarizer.urls import canonical_url, is_web_url, url_scheme
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,22 @@ def ingest(
             report(_failed(str(target), str(exc)))
         except Exception as exc:  # a bug on one target must not lose the rest of the batch
             report(_unexpected(str(target), exc))
+        catch_up_vectors(store, settings)
     return results
+
+
+def catch_up_vectors(store: Store, settings: Settings) -> int:
+    """Give vectors to the articles stored without one (see summarizer/store/vectors.py).
+
+    Text is searchable as soon as it is stored; vectors follow here. A model that cannot
+    load is logged, never fatal: the articles stay searchable by their words, and the next
+    catch-up (or `briefbot embed`) tries again.
+    """
+    try:
+        return embed_pending(store, settings)
+    except ModelError as exc:
+        log.warning("article vectors not made (searching by words only until they are): %s", exc)
+        return 0
 
 
 def ingest_document(store: Store, doc: Document, item: str | None = None) -> IngestResult:
@@ -262,6 +278,7 @@ def ingest_feed(store: Store, feed: Feed, settings: Settings, scope: str = GLOBA
     """Store a parsed feed's entries (the poller calls this with the entries it selected)."""
     results: list[IngestResult] = []
     _ingest_feed(store, feed, settings, scope, results.append)
+    catch_up_vectors(store, settings)
     return results
 
 

@@ -36,11 +36,6 @@ class Query:
         """Every positive word, lower-cased (for highlighting and relevance)."""
         return [w for group in self.groups for phrase in group for w in phrase.split()]
 
-    def any_term(self) -> Query:
-        """The same query matching any of its terms (exclusions kept): wider recall for briefs."""
-        alternatives = [phrase for group in self.groups for phrase in group]
-        return Query(groups=[alternatives] if alternatives else [], excluded=list(self.excluded))
-
     def to_fts(self) -> str:
         """The FTS5 MATCH expression ('' when there is nothing to search for)."""
         if self.empty:

@@ -1,33 +1,41 @@
-"""Full-text search over the store: FTS5 bm25 relevance, weighed by recency.
+"""Search over the store: words that must match, ranked by how much each article is about them.
 
-Score of an article for a query (higher is better):
+Which articles match: the query language (summarizer.store.query): every word, "phrase",
+`a OR b`, never an -excluded one. Filters (scope, `since`, `source`) are part of the
+candidate query itself, so a filter never loses a match to a cut made before it.
 
-    relevance = -bm25(articles_fts, 10.0, 1.0)          # title weighs 10x the body
-    freshness = 0.5 ** (age_hours / RECENCY_HALF_LIFE_HOURS)   # 1 now, 0.5 a half-life ago
-    score     = relevance * (1 + RECENCY_WEIGHT * freshness)
+Score of a match (higher is better), with article vectors (VECTOR_SEARCH, the default):
 
-`age_hours` counts from the article's publication time (its ingestion time when the page
-gave none). With the defaults (weight 0.5, half-life 48 h) an article published now
-outranks an equally relevant one from last week by up to 1.5x, while a much more relevant
-old article still wins. RECENCY_WEIGHT=0 turns recency off.
+    relevance = retrieve.fuse(cosine(query, article), coverage)    # in [0, 1]
+    freshness = 0.5 ** (age_hours / RECENCY_HALF_LIFE_HOURS)      # 1 now, 0.5 a half-life ago
+    score     = relevance, ranked by relevance * (1 + RECENCY_WEIGHT * freshness)
+
+`coverage` is the share of the query's word weight the article holds (1 for a match of
+all words). The score shown is the relevance: 0.6 and up is clearly about the query; under
+retrieve.FLOOR (0.5) it mostly shares words. Without vectors (not made yet, or
+VECTOR_SEARCH off) relevance is bm25 (FTS5, title 10x the body), unbounded.
+
+`age_hours` counts from the publication time (the ingestion time when the page gave none);
+`since` keeps articles PUBLISHED at or after it: an undated article is left out, since it may
+be old news ingested today.
 
 Speed: FTS5's bm25 costs about a microsecond per matching row, so a word found in most of
 100,000 articles would take over 100 ms to rank. The ranking therefore looks at the
-CANDIDATES most recently ingested matches (FTS5 walks its index newest rowid first and
-stops there): exact whenever a query matches fewer articles, and for very common words
-the newest matches are what a news brief wants anyway.
+CANDIDATES most recently ingested matches that pass the filters (FTS5 walks its index
+newest rowid first and stops there): exact whenever a query matches fewer articles.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from summarizer.config import Settings, parse_duration
 from summarizer.errors import QueryError
-from summarizer.models import SearchHit
-from summarizer.store.query import parse_query
+from summarizer.models import GLOBAL_SCOPE, SearchHit
 from summarizer.store import Store, parse_utc, scope_condition, utc_iso
+from summarizer.store.query import parse_query
 
 TITLE_WEIGHT = 10.0
 BODY_WEIGHT = 1.0
@@ -68,66 +76,95 @@ def _snippet(text: str, terms: list[str]) -> str:
     return ("…" if start else "") + window.strip() + ("…" if start + SNIPPET_CHARS < len(text) else "")
 
 
+@dataclass
+class Filters:
+    """Which articles a search may return; applied inside every candidate query."""
+
+    scope: str | None = GLOBAL_SCOPE
+    since: datetime | None = None
+    source: str | None = None
+
+    def sql(self, alias: str = "a") -> tuple[str, list]:
+        """A WHERE clause over `articles AS alias`, and its parameters."""
+        condition, scopes = scope_condition(self.scope, f"{alias}.scope")
+        where, params = [condition], list(scopes)
+        if self.since is not None:
+            where.append(f"{alias}.published_at >= ?")  # undated: may be old news ingested today
+            params.append(utc_iso(self.since))
+        if self.source:
+            where.append(source_condition(alias))
+            params += source_params(self.source)
+        return " AND ".join(where), params
+
+
+def source_condition(alias: str = "a") -> str:
+    """SQL for `--source`: part of the source name, or the URL's host or a parent domain (any case)."""
+    return f"(instr(lower({alias}.source), ?) > 0 OR lower({alias}.url) LIKE ? OR lower({alias}.url) LIKE ?)"
+
+
+def source_params(source: str) -> list[str]:
+    """Parameters of `source_condition` for what the user typed ('BBC', 'bbc.co.uk', a URL)."""
+    name = source.strip().lower()
+    host = name.removeprefix("https://").removeprefix("http://").removeprefix("www.").split("/")[0]
+    return [name, f"%://{host}/%", f"%.{host}/%"]
+
+
 def search(
     store: Store,
     query: str,
     *,
-    scope: str | None = "global",
+    scope: str | None = GLOBAL_SCOPE,
     since: datetime | None = None,
     source: str | None = None,
     limit: int = 10,
     now: datetime | None = None,
     settings: Settings | None = None,
-    any_term: bool = False,
 ) -> list[SearchHit]:
     """Articles matching `query` that a reader in `scope` may see, best first.
 
-    `since` keeps articles published (or ingested, when undated) at or after that time;
-    `source` keeps one site or feed (matched against the source name or the URL's host).
-    `any_term` matches articles with any of the query's terms instead of all (bm25 still
-    ranks those with more of them first). Any text is a valid query (see summarizer.store.query);
-    nothing to search for gives [].
+    `since` keeps articles published at or after that time (undated ones are left out);
+    `source` keeps one site or feed: part of its name in any case ('BBC' finds "BBC News"),
+    or its URL's host. Any text is a valid query (see summarizer.store.query); nothing to
+    search for gives []. Scores: see the module docstring.
     """
+    from summarizer.store import retrieve  # retrieve builds on this module
+
     settings = settings or Settings()
     fts = parse_query(query)
-    if any_term:
-        fts = fts.any_term()
     if fts.empty or limit <= 0:
         return []
     now = now or datetime.now(UTC)
-    condition, scopes = scope_condition(scope, "a.scope")
-    where = [condition]
-    params: list = [fts.to_fts(), *scopes]
-    if since is not None:
-        where.append("coalesce(a.published_at, a.ingested_at) >= ?")
-        params.append(utc_iso(since))
-    if source:
-        where.append("(a.source = ? COLLATE NOCASE OR a.url LIKE ? OR a.url LIKE ?)")
-        host = source.lower().removeprefix("www.")
-        params += [source, f"%://{host}/%", f"%://www.{host}/%"]
-    half_life = max(settings.recency_half_life_hours, 1e-6)
-    ranked = store.db.execute(
+    where, params = Filters(scope, since, source).sql("a")
+    candidates = store.db.execute(
         f"""
-        SELECT a.id, c.relevance,
+        SELECT f.rowid, -bm25(articles_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}),
                max(0, julianday(?) - julianday(coalesce(a.published_at, a.ingested_at))) * 24
-                   AS age_hours
-        FROM (
-            SELECT rowid AS id, -bm25(articles_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS relevance
-            FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rowid DESC LIMIT {CANDIDATES}
-        ) AS c JOIN articles a ON a.id = c.id
-        WHERE {' AND '.join(where)}
-        ORDER BY c.relevance * (1 + ? * pow(0.5, age_hours / ?)) DESC
-        LIMIT ?
+        FROM articles_fts f JOIN articles a ON a.id = f.rowid
+        WHERE articles_fts MATCH ? AND {where}
+        ORDER BY f.rowid DESC LIMIT {CANDIDATES}
         """,
-        [utc_iso(now), *params, settings.recency_weight, half_life, limit],
+        [utc_iso(now), fts.to_fts(), *params],
     ).fetchall()
+    if not candidates:
+        return []
+    ids = [row[0] for row in candidates]
+    relevance = {article_id: bm25 for article_id, bm25, _ in candidates}
+    cosines = retrieve.cosines(store, query, ids, settings)
+    if cosines:
+        alternatives = any(len(group) > 1 for group in fts.groups)
+        covered = retrieve.coverage(store, retrieve.distinctive_terms(store, query), ids) if alternatives else {}
+        relevance = {i: retrieve.fuse(cosines.get(i, 0.0), covered.get(i, 1.0)) for i in ids}
+    half_life = max(settings.recency_half_life_hours, 1e-6)
+    ranked = sorted(
+        candidates,
+        key=lambda row: relevance[row[0]] * (1 + settings.recency_weight * 0.5 ** (row[2] / half_life)),
+        reverse=True,
+    )[:limit]
     articles = {a.id: a for a in store.get_many(row[0] for row in ranked)}
-    hits = []
-    for article_id, relevance, age_hours in ranked:
-        article = articles[article_id]
-        score = relevance * (1 + settings.recency_weight * 0.5 ** (age_hours / half_life))
-        hits.append(SearchHit(article=article, score=score, snippet=_snippet(article.text, fts.terms)))
-    return hits
+    return [
+        SearchHit(article=articles[i], score=relevance[i], snippet=_snippet(articles[i].text, fts.terms))
+        for i, _, _ in ranked
+    ]
 
 
 def describe_window(since: datetime | None, now: datetime | None = None) -> str:

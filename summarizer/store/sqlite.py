@@ -5,6 +5,7 @@ Tables:
   text (porter stemming, diacritics folded) kept in sync by triggers.
 - `sources`: feeds that are polled, with their HTTP caching and back-off state.
 - `subscriptions`, `digest_posts`, `posted_stories`: daily digests and what was posted.
+- `article_vectors`: one vector per article for hybrid retrieval (summarizer/store/vectors.py).
 - `meta`: the schema version.
 """
 
@@ -171,8 +172,46 @@ def _v3_bot_state(db: sqlite_utils.Database) -> None:
     db["sources"].add_column("disabled_reason", str)
 
 
+def _v4_article_vectors(db: sqlite_utils.Database) -> None:
+    """Article vectors for hybrid retrieval (see summarizer/store/vectors.py).
+
+    - `article_vectors`: one float32 vector per article, the model that made it, and `seq`
+      (grows with every write: readers load what is new).
+    - `vector_queue`: articles waiting for a vector, filled by triggers when an article is
+      added or its title or text changes (the changed article's old vector is deleted), so
+      the catch-up never scans the whole store. Articles already stored are queued here.
+    """
+    db.execute(
+        """CREATE TABLE article_vectors (
+            article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+            model TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            vector BLOB NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX article_vectors_seq ON article_vectors(seq)")
+    db.execute("CREATE TABLE vector_queue (article_id INTEGER PRIMARY KEY)")
+    db.execute("INSERT INTO vector_queue (article_id) SELECT id FROM articles")
+    db.execute(
+        """CREATE TRIGGER articles_vector_new AFTER INSERT ON articles
+        BEGIN INSERT OR IGNORE INTO vector_queue (article_id) VALUES (new.id); END"""
+    )
+    db.execute(
+        """CREATE TRIGGER articles_vector_stale AFTER UPDATE OF title, text ON articles
+        BEGIN
+            DELETE FROM article_vectors WHERE article_id = old.id;
+            INSERT OR IGNORE INTO vector_queue (article_id) VALUES (old.id);
+        END"""
+    )
+
+
 # Forward migrations: MIGRATIONS[i] takes the schema from version i to i + 1. Append only.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_initial, _v2_digest_claims, _v3_bot_state]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    _v1_initial,
+    _v2_digest_claims,
+    _v3_bot_state,
+    _v4_article_vectors,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

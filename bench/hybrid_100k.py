@@ -1,0 +1,162 @@
+"""Ingest with vectors, hybrid retrieval and search latency, and memory, at 100,000 articles.
+
+    python bench/hybrid_100k.py [--articles 100000] [--embed-sample 5000] [--runs 20]
+
+The corpus is bench/ingest_search.py's: the BBC News articles repeated to --articles
+records, each copy with its own URL and one sentence naming it.
+
+1. Text-searchable ingest: `ingest()` with VECTOR_SEARCH off (cleaning, dedup, SQLite,
+   FTS5), articles/s.
+2. Vectors: `embed_pending()` (the catch-up ingest runs) on the newest --embed-sample
+   articles, articles/s; the rest get the same vectors faster, because the copies share
+   their passage (title + first 200 words) and so their vector: each distinct passage is
+   encoded once (the stored vectors are exactly those embed_pending makes).
+3. Ingest with vectors end to end (VECTOR_SEARCH on, what `briefbot ingest` does) on the
+   first --embed-sample records into a fresh store, articles/s.
+4. Latency over the whole store, --runs per query: `retrieve()` (what a brief calls) for
+   topics, and `search()` (briefbot search) for rare and common words; p50/p95 in ms.
+5. RSS (VmRSS): the process idle (engine imported, store open), with the static model
+   loaded, with the 100k vector index in memory, and with MiniLM (semantic mode) loaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "bench"))
+
+from ingest_search import build_corpus  # noqa: E402
+
+from summarizer import embeddings  # noqa: E402
+from summarizer.config import Settings  # noqa: E402
+from summarizer.sources.ingest import ingest  # noqa: E402
+from summarizer.store import Store  # noqa: E402
+from summarizer.store.retrieve import retrieve  # noqa: E402
+from summarizer.store.search import search  # noqa: E402
+from summarizer.store.vectors import embed_pending, index_for  # noqa: E402
+
+TOPICS = [
+    "film awards",
+    "prime minister election",
+    "mobile phone music",
+    "Mars sample return delay",
+    "How are rising oil prices affecting airlines and their passengers? Describe the fuel surcharges.",
+]
+WORDS = ["Yukos", "Gazprom", "government", "people", "mobile phone"]
+
+
+def rss_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def timed(call, runs: int) -> list[float]:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def fill_vectors(store: Store, settings: Settings) -> None:
+    """Vectors for every article still without one, each distinct passage encoded once."""
+    rows = store.db.execute(
+        "SELECT a.id, a.title, a.text FROM articles a LEFT JOIN article_vectors v ON v.article_id = a.id "
+        "WHERE v.article_id IS NULL"
+    ).fetchall()
+    passages = [embeddings.article_passage(title, text) for _, title, text in rows]
+    distinct = sorted(set(passages))
+    vectors = dict(zip(distinct, embeddings.embed_static(distinct, settings)))
+    seq = store.db.execute("SELECT coalesce(max(seq), 0) FROM article_vectors").fetchone()[0]
+    with store.transaction():
+        store.db.conn.executemany(
+            "INSERT INTO article_vectors (article_id, model, seq, vector) VALUES (?, ?, ?, ?)",
+            [(row[0], embeddings.STATIC_MODEL_NAME, seq + 1 + i, vectors[p].astype(np.float32).tobytes())
+             for i, (row, p) in enumerate(zip(rows, passages))],
+        )
+
+
+def ingest_figures(store: Store, settings: Settings, args: argparse.Namespace, tmp: Path) -> None:
+    """Steps 1-3: text-searchable ingest, vectors, and both end to end (printed)."""
+    corpus = tmp / "corpus.jsonl"
+    records = build_corpus(args.data, corpus, args.articles)
+    start = time.perf_counter()
+    ingest(store, [str(corpus)], Settings(database_path=settings.database_path, vector_search=False))
+    text_rate = records / (time.perf_counter() - start)
+    stored = store.count()
+
+    start = time.perf_counter()
+    made = embed_pending(store, settings, limit=args.embed_sample)
+    vector_rate = made / (time.perf_counter() - start)
+    fill_vectors(store, settings)
+
+    sample = tmp / "sample.jsonl"
+    build_corpus(args.data, sample, args.embed_sample)
+    fresh = Store(tmp / "fresh.db")
+    start = time.perf_counter()
+    ingest(fresh, [str(sample)], settings)
+    both_rate = args.embed_sample / (time.perf_counter() - start)
+    fresh.close()
+
+    print(f"| ingest ({stored:,} stored of {records:,} records) | articles/s |\n|---|---:|")
+    print(f"| text searchable (VECTOR_SEARCH off) | {text_rate:,.0f} |")
+    print(f"| vectors alone: embed_pending on {made:,} articles | {vector_rate:,.0f} |")
+    print(f"| with vectors, end to end, {args.embed_sample:,} records into a new store | {both_rate:,.0f} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "bbc_news.jsonl")
+    parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--embed-sample", type=int, default=5000)
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--db", type=Path, help="keep the 100k store here (and reuse it: skips steps 1-3)")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    with tempfile.TemporaryDirectory() as tmp:
+        reuse = bool(args.db and args.db.exists())
+        settings = Settings(database_path=str(args.db or Path(tmp) / "bench.db"))
+        store = Store(settings.database_path)
+        memory = {"idle (engine imported, store open)": rss_mib()}
+        embeddings.static_model(settings)
+        memory["static model loaded"] = rss_mib()
+
+        if not reuse:
+            ingest_figures(store, settings, args, Path(tmp))
+        stored = store.count()
+
+        start = time.perf_counter()
+        index_for(store)
+        load = time.perf_counter() - start
+        memory[f"vector index of {stored:,} articles in memory"] = rss_mib()
+        print(f"\nvector index load: {load:.2f} s\n")
+        print(f"| {stored:,} articles | query | hits | p50 ms | p95 ms |\n|---|---|---:|---:|---:|")
+        for topic in TOPICS:
+            hits = retrieve(store, topic, settings=settings, limit=15)
+            times = timed(lambda t=topic: retrieve(store, t, settings=settings, limit=15), args.runs)
+            print(f"| retrieve | {topic[:60]} | {len(hits)} | {np.percentile(times, 50):.1f} | {np.percentile(times, 95):.1f} |")
+        for words in WORDS:
+            hits = search(store, words, settings=settings)
+            times = timed(lambda w=words: search(store, w, settings=settings), args.runs)
+            print(f"| search | {words} | {len(hits)} | {np.percentile(times, 50):.1f} | {np.percentile(times, 95):.1f} |")
+        embeddings.embedding_model()
+        memory["MiniLM loaded too (semantic mode)"] = rss_mib()
+        print("\n| process | RSS MiB |\n|---|---:|")
+        for what, mib in memory.items():
+            print(f"| {what} | {mib:,.0f} |")
+        store.close()
+
+
+if __name__ == "__main__":
+    main()
