@@ -156,9 +156,9 @@ def no_match_text(brief: Brief, since_words: str) -> str:
             "Add a feed with `/sources add` or a page with `/sources ingest`."
         )
     return (
-        f"No stored article matches **{topic}** ({since_words}; "
-        f"{brief.store_size} article{'s' if brief.store_size != 1 else ''} searched).\n"
-        "Try fewer or broader words, a wider `since` (or none), or add sources with "
+        f"Nothing about **{topic}** among {brief.store_size} article{'s' if brief.store_size != 1 else ''} "
+        f"({since_words}).\n"
+        "Try other words, a wider `since` (or none), or add sources with "
         "`/sources add` or `/sources ingest`."
     )
 

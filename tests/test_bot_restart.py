@@ -78,13 +78,13 @@ async def test_shutdown_answers_or_apologises_to_everyone(filled, monkeypatch, c
             module = sys.modules["bot.commands_brief"]
             summarize = module.run_brief
 
-            def slow_or_quick(store, topic, **options):
-                time.sleep(0.2 if "quick" in topic else 4.0)
+            def slow_or_quick(store, topic, **options):  # one article: quick; two: slow
+                time.sleep(0.2 if options.get("articles") == 1 else 4.0)
                 return summarize(store, topic, **options)
 
             monkeypatch.setattr(module, "run_brief", slow_or_quick)
-            quick = [await double.slash("brief", {"topic": f"harbour quick {n}"}) for n in range(2)]
-            slow = [await double.slash("brief", {"topic": f"harbour slow {n}"}) for n in range(4)]
+            quick = [await double.slash("brief", {"topic": "harbour dredging", "articles": 1}) for _ in range(2)]
+            slow = [await double.slash("brief", {"topic": "harbour dredging", "articles": 2}) for _ in range(4)]
             for ix in quick + slow:
                 assert (await ix.wait_response())["type"] == 5
             closing = asyncio.get_running_loop().create_task(bot.close())

@@ -167,7 +167,7 @@ def test_no_match_names_the_filters_applied(seeded: str):
     assert "no article matches 'zeppelin'" in line
     assert "source 'BBC'" in line and "since 7d" in line and "scope 42" in line
     line = invoke("--db", seeded, "brief", "zeppelin", "--since", "2h").output
-    assert "nothing in the store matches 'zeppelin'" in line and "since 2h" in line
+    assert "nothing about 'zeppelin'" in line and "since 2h" in line
     unfiltered = invoke("--db", seeded, "search", "zeppelin").output
     assert unfiltered == "no article matches 'zeppelin' among 3 stored\n"
 

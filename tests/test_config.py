@@ -30,7 +30,7 @@ def test_env_example_lists_every_setting_with_its_default():
 # -- every setting checked at start ------------------------------------------------------
 
 # Settings that take any text; every other one refuses nonsense.
-FREE_TEXT = {"database_path", "user_agent", "summarizer_model", "discord_token"}
+FREE_TEXT = {"database_path", "user_agent", "summarizer_model", "discord_token", "model_cache_dir", "heartbeat_file"}
 
 
 @pytest.fixture

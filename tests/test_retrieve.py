@@ -21,7 +21,7 @@ from summarizer.sources.ingest import ingest
 from summarizer.store import Store
 from summarizer.store.retrieve import retrieve
 from summarizer.store.search import search
-from summarizer.store.vectors import embed_pending, pending_count, sentence_vectors
+from summarizer.store.vectors import embed_pending, pending_count
 
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
 
@@ -148,18 +148,6 @@ def test_guild_articles_stay_in_their_guild(store, settings):
     assert "Film awards memo" in titles(retrieve(store, "film awards", scope="111", settings=settings, now=NOW))
     assert "Film awards memo" not in titles(retrieve(store, "film awards", scope="222", settings=settings, now=NOW))
     assert "Film awards memo" not in titles(retrieve(store, "film awards", settings=settings, now=NOW))
-
-
-def test_sentence_vectors_follow_the_split_sentences(store, settings):
-    _fill(store, settings)
-    ids = [row[0] for row in store.db.execute("SELECT id FROM articles ORDER BY id")]
-    vectors = sentence_vectors(store, [*ids, 99_999], settings)
-    assert set(vectors) == set(ids)  # an unknown id is left out
-    for article in store.get_many(ids):
-        matrix = vectors[article.id]
-        assert matrix.shape == (len(split_sentences(article.text)), embeddings.STATIC_DIMS)
-        assert np.allclose(np.linalg.norm(matrix, axis=1), 1.0, atol=1e-4)
-    assert sentence_vectors(store, ids[:1], settings)[ids[0]] is vectors[ids[0]]  # cached
 
 
 def test_briefbot_embed_makes_the_missing_vectors(tmp_path: Path, monkeypatch):

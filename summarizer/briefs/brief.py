@@ -22,7 +22,6 @@ from summarizer.briefs.stories import Story, group_stories
 from summarizer.store import Store
 from summarizer.summaries import Budget, Passage, Picked, get_summarizer
 
-# A match scoring under this share of the best match is too weak to brief from.
 # How many search hits to consider per story wanted (some group, some are too weak).
 HITS_PER_STORY = 3
 # A word budget fills with as many sentences as fit, up to this many.

@@ -18,7 +18,6 @@ vec0 table on this machine (bench/vector_search.py, BENCHMARKS.md).
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -30,7 +29,6 @@ from summarizer.sentences import split_sentences
 from summarizer.store.sqlite import Store, utc_iso
 
 EMBED_BATCH = 256
-SENTENCE_CACHE_ARTICLES = 2048
 
 
 def _blob(vector: np.ndarray) -> bytes:
@@ -225,50 +223,3 @@ def index_for(store: Store) -> VectorIndex:
         index = _INDEXES.setdefault(key, VectorIndex())
     index.refresh(store)
     return index
-
-
-_SENTENCES: OrderedDict[tuple[int, str], np.ndarray] = OrderedDict()
-_SENTENCES_LOCK = threading.Lock()
-
-
-def sentence_vectors(store: Store, article_ids: Iterable[int], settings: Settings | None = None) -> dict[int, np.ndarray]:
-    """Unit-length float32 vectors of each article's sentences, in `split_sentences(text)` order.
-
-    One row per sentence of `summarizer.sentences.split_sentences(article.text)`; computed
-    on demand with the static model (well under a millisecond an article) and kept in an
-    LRU cache of SENTENCE_CACHE_ARTICLES articles keyed by id and content hash. Unknown
-    ids are left out.
-    """
-    settings = settings or Settings()
-    ids = list(dict.fromkeys(article_ids))
-    result: dict[int, np.ndarray] = {}
-    missing = []
-    rows = store.db.execute(
-        f"SELECT id, content_hash FROM articles WHERE id IN ({','.join('?' * len(ids))})", ids
-    ).fetchall() if ids else []
-    hashes = dict(rows)
-    with _SENTENCES_LOCK:
-        for article_id in ids:
-            key = (article_id, hashes.get(article_id, ""))
-            if article_id not in hashes:
-                continue
-            if key in _SENTENCES:
-                _SENTENCES.move_to_end(key)
-                result[article_id] = _SENTENCES[key]
-            else:
-                missing.append(article_id)
-    if missing:
-        articles = store.get_many(missing)
-        split = [split_sentences(a.text) for a in articles]
-        flat = embeddings.embed_static([s for sentences in split for s in sentences], settings)
-        start = 0
-        with _SENTENCES_LOCK:
-            for article, sentences in zip(articles, split):
-                vectors = flat[start : start + len(sentences)]
-                start += len(sentences)
-                result[article.id] = vectors
-                _SENTENCES[(article.id, article.content_hash)] = vectors
-                while len(_SENTENCES) > SENTENCE_CACHE_ARTICLES:
-                    _SENTENCES.popitem(last=False)
-    return {i: result[i] for i in ids if i in result}
-

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-
-import numpy as np
+from dataclasses import dataclass
 
 from summarizer.config import Settings
 from summarizer.errors import QueryError
@@ -19,13 +17,11 @@ from summarizer.errors import QueryError
 
 @dataclass(frozen=True)
 class Passage:
-    """One article ready to summarize: its sentences, and their embeddings when the store
-    has them (one unit-length row a sentence; semantic mode embeds them itself otherwise)."""
+    """One article ready to summarize: its title and its sentences."""
 
     key: int  # the caller's reference (index of the story or article)
     title: str
     sentences: tuple[str, ...]
-    vectors: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
