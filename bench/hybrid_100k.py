@@ -14,7 +14,9 @@ records, each copy with its own URL and one sentence naming it.
 3. Ingest with vectors end to end (VECTOR_SEARCH on, what `briefbot ingest` does) on the
    first --embed-sample records into a fresh store, articles/s.
 4. Latency over the whole store, --runs per query: `retrieve()` (what a brief calls) for
-   topics, and `search()` (briefbot search) for rare and common words; p50/p95 in ms.
+   topics, `search()` (briefbot search) for rare and common words, and whole briefs
+   (`brief()`, default settings: 5 stories, 100 words) in each mode without a model to
+   configure; p50/p95 in ms.
 5. RSS (VmRSS): the process idle (engine imported, store open), with the static model
    loaded, with the 100k vector index in memory, and with MiniLM (semantic mode) loaded.
 """
@@ -36,6 +38,7 @@ sys.path.insert(0, str(REPO / "bench"))
 from ingest_search import build_corpus  # noqa: E402
 
 from summarizer import embeddings  # noqa: E402
+from summarizer.briefs.brief import brief  # noqa: E402
 from summarizer.config import Settings  # noqa: E402
 from summarizer.sources.ingest import ingest  # noqa: E402
 from summarizer.store import Store  # noqa: E402
@@ -51,6 +54,9 @@ TOPICS = [
     "How are rising oil prices affecting airlines and their passengers? Describe the fuel surcharges.",
 ]
 WORDS = ["Yukos", "Gazprom", "government", "people", "mobile phone"]
+
+
+BRIEF_MODES = ("extractive", "semantic", "lead")
 
 
 def rss_mib() -> float:
@@ -150,8 +156,15 @@ def main() -> None:
             hits = search(store, words, settings=settings)
             times = timed(lambda w=words: search(store, w, settings=settings), args.runs)
             print(f"| search | {words} | {len(hits)} | {np.percentile(times, 50):.1f} | {np.percentile(times, 95):.1f} |")
+        print(f"\n| {stored:,} articles | mode | topic | sentences | p50 ms | p95 ms |\n|---|---|---|---:|---:|---:|")
+        for mode in BRIEF_MODES:
+            for topic in TOPICS:
+                result = brief(store, topic, settings=settings, mode=mode)
+                times = timed(lambda t=topic, m=mode: brief(store, t, settings=settings, mode=m), args.runs)
+                print(f"| brief | {mode} | {topic[:50]} | {len(result.sentences)} | "
+                      f"{np.percentile(times, 50):.1f} | {np.percentile(times, 95):.1f} |")
         embeddings.embedding_model()
-        memory["MiniLM loaded too (semantic mode)"] = rss_mib()
+        memory["MiniLM loaded too (semantic summaries of single texts)"] = rss_mib()
         print("\n| process | RSS MiB |\n|---|---:|")
         for what, mib in memory.items():
             print(f"| {what} | {mib:,.0f} |")

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 
 # Seconds one brief is assumed to take before a first one of the mode was measured
 # (deliberately pessimistic for the model-based modes; replaced by measurements).
-FIRST_GUESS = {"extractive": 0.5, "lead": 0.2, "semantic": 2.0, "abstractive": 15.0}
+FIRST_GUESS = {"extractive": 0.5, "lead": 0.2, "semantic": 0.6, "abstractive": 15.0}
 SMOOTHING = 0.3  # weight of the newest measurement in the moving average
 
 
