@@ -43,7 +43,7 @@ from summarizer.evaluation.topics import (
 from summarizer.models import Brief, Document, Outcome
 from summarizer.sentences import split_sentences
 from summarizer.sources.clean import clean_text
-from summarizer.sources.ingest import ingest_document
+from summarizer.sources.ingest import catch_up_vectors, ingest_document
 from summarizer.store import Store
 from summarizer.summaries import MODES, get_summarizer
 
@@ -124,6 +124,7 @@ def _ingest(store: Store, articles: Iterable[Article], prefix: str, ids: dict[in
         if result.outcome is Outcome.FAILED or result.article_id is None:
             raise DataError(f"article {article.id} could not be stored: {result.reason}")
         ids.setdefault(result.article_id, []).append(article.id)
+    catch_up_vectors(store, Settings(database_path=store.path))  # as `briefbot ingest` does after storing
 
 
 def summary_text(sentences: Iterable[str], words: int) -> str:

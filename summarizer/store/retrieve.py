@@ -54,10 +54,24 @@ from summarizer.store.vectors import VectorIndex, index_for
 
 log = logging.getLogger(__name__)
 
-# A word found in more than this share of the store's articles says little about a topic
-# (bm25 gives it almost no weight) while it would make the lexical candidate list huge:
-# it is left out of the lexical query (kept when every word of the topic is that common).
+# A word found in more than this share of the store's articles (and in more than
+# COMMON_AT of them: in a small store every word of its one subject is "common") says
+# little about a topic (bm25 gives it almost no weight) while it would make the lexical
+# candidate list huge: it is left out of the lexical query (kept when every word of the
+# topic is that common).
 MAX_DOC_SHARE = 0.1
+COMMON_AT = 1000
+# Words that frame a question rather than name its subject ("Discuss conditions on ...",
+# "What are the advantages ...?"), and function words: a topic is searched without them
+# (in a small store they are no commoner than its subject's words).
+QUESTION_WORDS = frozenset(
+    """discuss describe include identify explain note list give report tell summarize
+    summarise compare outline detail details examples example information what which who whom
+    whose when where why how are is was were be been being do does did any all also other
+    others such aspects aspect kinds kind type types specific particular various the a an
+    and or of to in on at by for from with as it its they them their this that these those
+    there has have had not no""".split()
+)
 # A long question keeps its MAX_WORDS rarest words (each word costs a few ms at 100k).
 MAX_WORDS = 10
 # How many candidates each list gives to the fusion.
@@ -139,7 +153,7 @@ class Terms:
 
 def distinctive_terms(store: Store, topic: str) -> Terms:
     """The topic's words the store has, without those found in most articles."""
-    pairs = list(dict(stems(topic)).items())  # one entry per word
+    pairs = [(w, t) for w, t in dict(stems(topic)).items() if w.lower() not in QUESTION_WORDS]
     if not pairs:
         return Terms([], {})
     total = max(store.db.execute("SELECT count(*) FROM articles").fetchone()[0], 1)
@@ -154,7 +168,7 @@ def distinctive_terms(store: Store, topic: str) -> Terms:
         if term not in seen:
             seen.add(term)
             kept.append((word, docs))
-    rare = [(w, d) for w, d in kept if d / total <= MAX_DOC_SHARE]
+    rare = [(w, d) for w, d in kept if d / total <= MAX_DOC_SHARE or d <= COMMON_AT]
     chosen = sorted(rare or kept, key=lambda pair: pair[1])[:MAX_WORDS]
     return Terms([w for w, _ in chosen], {w: math.log(1 + total / d) for w, d in chosen}, missing)
 
