@@ -99,7 +99,7 @@ class Settings:
     vector_search: bool = True  # hybrid retrieval: article vectors stored at ingest, searched with bm25
     model_cache_dir: str = ""  # where built models are kept (default ~/.cache/briefbot)
     # Summaries
-    default_mode: str = "extractive"
+    default_mode: str = "semantic"
     summarizer_model: str = ""
     brief_articles: int = 5
     brief_words: int = 100  # a brief's default length; Longer/Shorter move it
