@@ -95,12 +95,12 @@ async def test_brief_answers_with_a_cited_embed_and_buttons(live):
     assert "https://gazette.example/harbour-dredging-approved" in sources["value"] or \
         "https://coastnews.example/elsin-harbour-fishermen" in sources["value"]
     footer = embed["footer"]["text"]
-    assert footer.startswith("extractive · ")  # the default mode
+    assert footer.startswith("semantic · ")  # the default mode
     assert footer.endswith(" s") and "article" in footer
     labels = [c["label"] for row in message.components for c in row["components"]]
     assert labels[:2] == ["Longer", "Shorter"]
     # One button per other mode that can run: no Abstractive without SUMMARIZER_MODEL.
-    assert labels[2:] == ["Semantic", "Lead"]
+    assert labels[2:] == ["Extractive", "Lead"]
     _no_mentions_anywhere(double)
 
 
@@ -181,11 +181,11 @@ async def test_buttons_edit_the_same_message(live):
     await double.wait_for(lambda: message.edits >= 3, timeout=30)
     assert len(message.embeds[0]["description"]) < grown
 
-    switch = await double.press(message, "Semantic", member=double.member())
+    switch = await double.press(message, "Extractive", member=double.member())
     await switch.wait_response()
     await double.wait_for(lambda: message.edits >= 4, timeout=60)
-    assert message.embeds[0]["footer"]["text"].startswith("semantic")
-    assert message.custom_id_of("Extractive")  # and back again
+    assert message.embeds[0]["footer"]["text"].startswith("extractive")
+    assert message.custom_id_of("Semantic")  # and back again
     _no_mentions_anywhere(double)
 
 

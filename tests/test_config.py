@@ -90,7 +90,7 @@ def test_values_are_read_typed_and_the_environment_wins(env_file: Path, monkeypa
     monkeypatch.setenv("POLL_INTERVAL", "1h")
     settings = load_settings(database_path="elsewhere.db")
     assert settings.allow_private_urls is True and settings.brief_words == 60
-    assert settings.log_level == "DEBUG" and settings.default_mode == "extractive"  # empty = default
+    assert settings.log_level == "DEBUG" and settings.default_mode == "semantic"  # empty = default
     assert settings.poll_interval == "1h" and settings.database_path == "elsewhere.db"
     assert dataclasses.replace(settings, brief_words=20).brief_words == 20
     with pytest.raises(ValueError):

@@ -22,6 +22,9 @@ from summarizer.briefs.stories import Story, group_stories
 from summarizer.store import Store
 from summarizer.summaries import Budget, Passage, Picked, get_summarizer
 
+# Articles scoring under this share of the best match's relevance are left out (retrieval
+# keeps everything above its absolute floor; a brief wants what is most about the topic).
+RELATIVE_FLOOR = 0.8
 # How many search hits to consider per story wanted (some group, some are too weak).
 HITS_PER_STORY = 3
 # A word budget fills with as many sentences as fit, up to this many.
@@ -56,13 +59,19 @@ def _budget(
     )
 
 
-def story_passages(stories: Sequence[Story]) -> list[Passage]:
+def story_passages(stories: Sequence[Story], relevance: dict[int, float] | None = None) -> list[Passage]:
     """Every article of every story as a passage keyed by its story, oldest article first
-    within a story: a summary in passage order then reads story by story, chronologically."""
+    within a story: a summary in passage order then reads story by story, chronologically.
+
+    `relevance` (article id -> retrieval score) weighs each passage by its article's score
+    over the best one."""
+    relevance = relevance or {}
+    best = max(relevance.values(), default=0.0)
     passages = []
     for key, story in enumerate(stories):
         for article in sorted(story.articles, key=_published):
-            passages.append(Passage(key, article.title, tuple(split_sentences(article.text))))
+            weight = relevance.get(article.id, best) / best if best > 0 else 1.0
+            passages.append(Passage(key, article.title, tuple(split_sentences(article.text)), weight))
     return passages
 
 
@@ -121,9 +130,12 @@ def brief(
     if not hits:
         timings["total"] = _ms(started)
         return result
+    best = hits[0].score if hits else 0.0
+    hits = [hit for hit in hits if hit.score >= RELATIVE_FLOOR * best]
     stories = group_stories([hit.article for hit in hits])[:wanted]
     summarizing = time.perf_counter()
-    picked = summarizer.summarize(story_passages(stories), budget, topic)
+    scores = {hit.article.id: hit.score for hit in hits}
+    picked = summarizer.summarize(story_passages(stories, scores), budget, topic)
     result.sentences, result.citations = cite(picked, stories)
     timings["summarize"] = _ms(summarizing)
     timings["total"] = _ms(started)
