@@ -59,19 +59,13 @@ def _budget(
     )
 
 
-def story_passages(stories: Sequence[Story], relevance: dict[int, float] | None = None) -> list[Passage]:
+def story_passages(stories: Sequence[Story]) -> list[Passage]:
     """Every article of every story as a passage keyed by its story, oldest article first
-    within a story: a summary in passage order then reads story by story, chronologically.
-
-    `relevance` (article id -> retrieval score) weighs each passage by its article's score
-    over the best one."""
-    relevance = relevance or {}
-    best = max(relevance.values(), default=0.0)
+    within a story: a summary in passage order then reads story by story, chronologically."""
     passages = []
     for key, story in enumerate(stories):
         for article in sorted(story.articles, key=_published):
-            weight = relevance.get(article.id, best) / best if best > 0 else 1.0
-            passages.append(Passage(key, article.title, tuple(split_sentences(article.text)), weight))
+            passages.append(Passage(key, article.title, tuple(split_sentences(article.text))))
     return passages
 
 
@@ -134,8 +128,7 @@ def brief(
     hits = [hit for hit in hits if hit.score >= RELATIVE_FLOOR * best]
     stories = group_stories([hit.article for hit in hits])[:wanted]
     summarizing = time.perf_counter()
-    scores = {hit.article.id: hit.score for hit in hits}
-    picked = summarizer.summarize(story_passages(stories, scores), budget, topic)
+    picked = summarizer.summarize(story_passages(stories), budget, topic)
     result.sentences, result.citations = cite(picked, stories)
     timings["summarize"] = _ms(summarizing)
     timings["total"] = _ms(started)

@@ -17,13 +17,11 @@ from summarizer.errors import QueryError
 
 @dataclass(frozen=True)
 class Passage:
-    """One article ready to summarize: its title, its sentences and how much it is about the
-    topic compared with the best match (1.0 when unknown or the best)."""
+    """One article ready to summarize: its title and its sentences."""
 
     key: int  # the caller's reference (index of the story or article)
     title: str
     sentences: tuple[str, ...]
-    weight: float = 1.0
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,6 @@ class Params:
     sentence_relevance: float = 1.0  # weight of a sentence's own relevance beside its concepts
     length_power: float = 1.0  # gain per word**power
     position: float = 0.1  # bonus for early sentences in their article
-    article_power: float = 0.0  # sentence relevance x (its article's retrieval score share)^power
     follow: float = 0.3  # a sentence right after a relevant one is this share as relevant
     known_weight: float = 0.2  # an update: a concept the reader was told is worth this share
     told_at: float = 0.6  # ... and a sentence with this share of told concepts is left out
@@ -176,8 +175,6 @@ def select(
         return []
     rel = relevance(passages, units, topic, params) if content_terms(topic) else np.ones(len(units))
     rel = np.clip(rel, 0.0, None)
-    if params.article_power:  # sentences of the articles most about the topic count more
-        rel = rel * np.array([passages[u.passage].weight for u in units]) ** params.article_power
     best = float(rel.max()) if len(rel) else 0.0
     if best <= 0:
         rel = np.ones(len(units))
