@@ -30,8 +30,11 @@ from nltk.stem.porter import PorterStemmer
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from summarizer.sentences import split_sentences  # noqa: E402
-from summarizer.summaries import Budget, Passage  # noqa: E402
-from summarizer.summaries import focused  # noqa: E402
+from summarizer.summaries import (  # noqa: E402
+    Budget,
+    Passage,
+    focused,  # noqa: E402
+)
 
 _PORTER = PorterStemmer()
 _STEMMED: dict[str, str] = {}
@@ -90,7 +93,9 @@ def load(path: str) -> list[dict]:
 
 
 def summarize(topic: dict, params: focused.Params, words: int = 250) -> str:
-    picked = focused.select(topic["passages"], Budget(sentences=100, words=words), topic["topic"], params=params)
+    picked = focused.select(
+        topic["passages"], Budget(sentences=100, words=words), topic["topic"], params=params
+    )
     return " ".join(p.text for p in picked)
 
 
@@ -107,7 +112,9 @@ GRID = {
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("data")
     parser.add_argument("--grid", action="store_true")
     parser.add_argument("--folds", type=int, default=5)
@@ -115,10 +122,15 @@ def main() -> None:
     parser.add_argument("--set", action="append", default=[], help="param=value for a single run")
     args = parser.parse_args()
     topics = load(args.data)[: args.limit]
-    base = replace(focused.DEFAULT, **{k: type(getattr(focused.DEFAULT, k))(v) for k, v in (s.split("=") for s in args.set)})
+    base = replace(
+        focused.DEFAULT,
+        **{k: type(getattr(focused.DEFAULT, k))(v) for k, v in (s.split("=") for s in args.set)},
+    )
     started = time.perf_counter()
     scores = score_all(topics, base)
-    print(f"defaults {base}: ROUGE-2 {statistics.fmean(scores):.4f} ({(time.perf_counter() - started) / len(topics) * 1000:.0f} ms/topic)")
+    print(
+        f"defaults {base}: ROUGE-2 {statistics.fmean(scores):.4f} ({(time.perf_counter() - started) / len(topics) * 1000:.0f} ms/topic)"
+    )
     if not args.grid:
         return
     names = list(GRID)
@@ -138,7 +150,9 @@ def main() -> None:
             held_out.append(statistics.fmean(table[best][i] for i in test))
     best_all = max(range(len(combos)), key=lambda c: statistics.fmean(table[c]))
     print(f"best on all topics: {combos[best_all]} {statistics.fmean(table[best_all]):.4f}")
-    print(f"nested CV held-out ROUGE-2: {statistics.fmean(held_out):.4f} (folds {min(held_out):.4f}..{max(held_out):.4f})")
+    print(
+        f"nested CV held-out ROUGE-2: {statistics.fmean(held_out):.4f} (folds {min(held_out):.4f}..{max(held_out):.4f})"
+    )
 
 
 if __name__ == "__main__":

@@ -82,8 +82,10 @@ def fill_vectors(store: Store, settings: Settings) -> None:
     with store.transaction():
         store.db.conn.executemany(
             "INSERT INTO article_vectors (article_id, model, seq, vector) VALUES (?, ?, ?, ?)",
-            [(row[0], embeddings.STATIC_MODEL_NAME, seq + 1 + i, vectors[p].astype(np.float32).tobytes())
-             for i, (row, p) in enumerate(zip(rows, passages))],
+            [
+                (row[0], embeddings.STATIC_MODEL_NAME, seq + 1 + i, vectors[p].astype(np.float32).tobytes())
+                for i, (row, p) in enumerate(zip(rows, passages))
+            ],
         )
 
 
@@ -145,11 +147,15 @@ def main() -> None:
         for topic in TOPICS:
             hits = retrieve(store, topic, settings=settings, limit=15)
             times = timed(lambda t=topic: retrieve(store, t, settings=settings, limit=15), args.runs)
-            print(f"| retrieve | {topic[:60]} | {len(hits)} | {np.percentile(times, 50):.1f} | {np.percentile(times, 95):.1f} |")
+            print(
+                f"| retrieve | {topic[:60]} | {len(hits)} | {np.percentile(times, 50):.1f} | {np.percentile(times, 95):.1f} |"
+            )
         for words in WORDS:
             hits = search(store, words, settings=settings)
             times = timed(lambda w=words: search(store, w, settings=settings), args.runs)
-            print(f"| search | {words} | {len(hits)} | {np.percentile(times, 50):.1f} | {np.percentile(times, 95):.1f} |")
+            print(
+                f"| search | {words} | {len(hits)} | {np.percentile(times, 50):.1f} | {np.percentile(times, 95):.1f} |"
+            )
         embeddings.embedding_model()
         memory["MiniLM loaded too (semantic mode)"] = rss_mib()
         print("\n| process | RSS MiB |\n|---|---:|")

@@ -36,9 +36,7 @@ from summarizer.sentences import fix_glued_stops
 Splitter = Callable[[str], list[str]]
 
 _PYSBD = pysbd.Segmenter(language="en", clean=False)
-_TITLE_END = re.compile(
-    r"\b(?:Mr|Mrs|Ms|Dr|Prof|St|Gen|Sen|Rep|Gov|Lt|Col|Capt|Sgt|Rev|Jr|Sr|vs|Mt|Ft)\.$"
-)
+_TITLE_END = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|St|Gen|Sen|Rep|Gov|Lt|Col|Capt|Sgt|Rev|Jr|Sr|vs|Mt|Ft)\.$")
 _DECIMAL_END = re.compile(r"\d\.$")
 
 
@@ -116,14 +114,21 @@ def main() -> None:
 
     # Reference sentences of each BBC summary: the fewest pieces over every splitter's output.
     union = [
-        {s for name in SPLITTERS for prefix in (False, True) for s in split(SPLITTERS[name], row["text"], prefix)}
+        {
+            s
+            for name in SPLITTERS
+            for prefix in (False, True)
+            for s in split(SPLITTERS[name], row["text"], prefix)
+        }
         for row in bbc
     ]
     gold = [_fewest_pieces(row["summary"].strip(), pool) for row, pool in zip(bbc, union)]
     usable = [(row, g) for row, g in zip(bbc, gold) if g]
 
     header = f"{'splitter':<22}{'bbc agree':>10}{'glued ok':>10}{'lower-start':>12}{'title-abbr':>11}{'decimal':>8}{'stray':>7}{'ms/article':>11}"
-    print(f"{len(texts)} articles ({len(cnn)} CNN/DM, {len(bbc)} BBC); {len(usable)} BBC summaries with reference boundaries")
+    print(
+        f"{len(texts)} articles ({len(cnn)} CNN/DM, {len(bbc)} BBC); {len(usable)} BBC summaries with reference boundaries"
+    )
     print(header)
     for name, splitter in SPLITTERS.items():
         for prefix in (False, True):

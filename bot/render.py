@@ -129,7 +129,9 @@ def embed_pages(
     embeds = []
     for index, page in enumerate(pages):
         name = title if index == 0 else f"{title} (continued)"
-        embeds.append(discord.Embed(title=truncate(name, TITLE_LIMIT), description=page or None, colour=BRIEF_COLOR))
+        embeds.append(
+            discord.Embed(title=truncate(name, TITLE_LIMIT), description=page or None, colour=BRIEF_COLOR)
+        )
     if footer:
         embeds[-1].set_footer(text=truncate(footer, FOOTER_LIMIT))
     return embeds

@@ -242,7 +242,7 @@ def atom_feed(title: str, items: list[tuple[str, str, str, str]]) -> str:
     for item_title, item_link, published, html in items:
         content = f'<content type="html"><![CDATA[{html}]]></content>' if html else ""
         parts.append(
-            f"<entry><title>{item_title}</title><link href=\"{item_link}\"/>"
+            f'<entry><title>{item_title}</title><link href="{item_link}"/>'
             f"<id>{item_link}</id><updated>{published}</updated><author><name>Ann Writer</name>"
             f"</author>{content}</entry>"
         )

@@ -111,7 +111,10 @@ def test_brief_embed_cites_and_links_its_sources():
     )
     embed = brief_embed(brief, elapsed_s=1.23)
     assert embed.title == "Brief: harbour plan"
-    assert "The harbour plan was approved on Monday. [\\[1\\]](https://news.example/harbour)" in embed.description
+    assert (
+        "The harbour plan was approved on Monday. [\\[1\\]](https://news.example/harbour)"
+        in embed.description
+    )
     assert "Work starts in spring. \\[2\\]" in embed.description  # no web link: plain mark
     sources = embed.fields[0]
     assert sources.name == "Sources"
@@ -124,7 +127,11 @@ def test_brief_embed_cites_and_links_its_sources():
 @given(
     st.lists(texts, min_size=1, max_size=12),
     st.lists(texts, min_size=1, max_size=10),
-    st.lists(st.sampled_from(["https://e.org/a", "javascript:x", None, "https://e.org/" + "p" * 900]), min_size=10, max_size=10),
+    st.lists(
+        st.sampled_from(["https://e.org/a", "javascript:x", None, "https://e.org/" + "p" * 900]),
+        min_size=10,
+        max_size=10,
+    ),
 )
 @settings(max_examples=60, deadline=None)
 def test_brief_embed_always_fits(sentences, titles, urls):

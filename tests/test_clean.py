@@ -202,8 +202,10 @@ def test_a_real_first_paragraph_is_never_dropped():
     ("text", "title"),
     [
         ("# Rates held at 5%\n\nThe central bank held rates on Thursday.", "Rates held at 5%"),
-        ("Home\nNews\nBanks brace for a slower year\nLenders expect weaker demand. Profits fell.",
-         "Banks brace for a slower year"),
+        (
+            "Home\nNews\nBanks brace for a slower year\nLenders expect weaker demand. Profits fell.",
+            "Banks brace for a slower year",
+        ),
         ("The bank held rates. It said inflation was easing.", "The bank held rates"),
         ("", ""),
     ],

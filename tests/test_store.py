@@ -29,7 +29,9 @@ def test_same_url_or_same_text_is_stored_once(store: Store):
     assert store.upsert(doc())[0] is Outcome.ADDED
     assert store.upsert(doc(url="https://NEWS.example.com/a?utm_medium=rss#x"))[0] is Outcome.DUPLICATE
     # The same story at another URL (case and spacing differ): one article.
-    outcome, _ = store.upsert(doc(url="https://mirror.example.org/a", text="officials  met on Monday to discuss AID."))
+    outcome, _ = store.upsert(
+        doc(url="https://mirror.example.org/a", text="officials  met on Monday to discuss AID.")
+    )
     assert outcome is Outcome.DUPLICATE
     assert store.count() == 1
 
@@ -86,7 +88,9 @@ def test_sources_add_list_remove_and_due(store: Store):
     assert store.add_source("https://feeds.example.com/rss")[1] is False
     now = datetime.now(UTC)
     assert [s["url"] for s in store.due_sources(now)] == ["https://feeds.example.com/rss"]
-    store.update_source(source["id"], next_poll_at=(now + timedelta(minutes=15)).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    store.update_source(
+        source["id"], next_poll_at=(now + timedelta(minutes=15)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    )
     assert store.due_sources(now) == []
     assert store.remove_source("https://feeds.example.com/rss") is True
     assert store.list_sources() == []

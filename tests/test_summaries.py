@@ -99,7 +99,9 @@ def test_brief_across_articles_cites_each_and_prefers_the_topic(plain):
         "A football match in the town was also postponed."
     )
     passages = [passage(), Passage(1, "Ashford trains cancelled after floods", tuple(split_sentences(other)))]
-    picked = get_summarizer("extractive", plain).summarize(passages, Budget(sentences=4), topic="Ashford trains")
+    picked = get_summarizer("extractive", plain).summarize(
+        passages, Budget(sentences=4), topic="Ashford trains"
+    )
     keys = {k for p in picked for k in p.keys}
     assert keys == {0, 1}
     assert any("Train services" in p.text and p.keys == (1,) for p in picked)

@@ -194,7 +194,9 @@ def format_report(report: EvalReport) -> str:
         "|---|---:|---:|---:|---:|",
     ]
     for s in report.scores:
-        lines.append(f"| {s.system} | {s.rouge1:.2f} | {s.rouge2:.2f} | {s.rougeLsum:.2f} | {s.median_ms:.3f} |")
+        lines.append(
+            f"| {s.system} | {s.rouge1:.2f} | {s.rouge2:.2f} | {s.rougeLsum:.2f} | {s.median_ms:.3f} |"
+        )
     lines.append("")
     lines.append(
         f"Sentence splitting (shared by all systems, outside the timings): "

@@ -69,11 +69,33 @@ _CTA_MAX_WORDS = 45
 # Every alternative of _STRONG_CTA contains one of these lower-case strings: a line with none
 # of them skips the regex, which is costly (hundreds of microseconds on a long line).
 _CTA_TRIGGERS = (
-    "follow us", "sign up", "subscribe", "register", "join", "newsletter", "podcast", "app",
-    "click here", "tap here", "share ", "like us on", "preferred source", "cookie",
-    "rights reserved", "©", "scroll down for", "read the ", "journalism", "advertisement",
-    "sponsored", "paid content", "cta", "more of our stories", "miss a beat",
-    "appeared first on", "inbox",
+    "follow us",
+    "sign up",
+    "subscribe",
+    "register",
+    "join",
+    "newsletter",
+    "podcast",
+    "app",
+    "click here",
+    "tap here",
+    "share ",
+    "like us on",
+    "preferred source",
+    "cookie",
+    "rights reserved",
+    "©",
+    "scroll down for",
+    "read the ",
+    "journalism",
+    "advertisement",
+    "sponsored",
+    "paid content",
+    "cta",
+    "more of our stories",
+    "miss a beat",
+    "appeared first on",
+    "inbox",
 )
 # Before the first paragraph, lines this short without punctuation are kickers, not headlines.
 _KICKER_MAX_WORDS = 3
@@ -196,8 +218,10 @@ def _classify(text: str) -> list[_Line]:
         )
         meta = line.words <= 14 and not text_.endswith(".") and bool(_META_LINE.match(text_))
         prose = (
-            bool(re.search(r"[.!…][\"'”’»)\]]*$", text_)) and line.words >= 6
-            or ends_sentence and line.words >= 15
+            bool(re.search(r"[.!…][\"'”’»)\]]*$", text_))
+            and line.words >= 6
+            or ends_sentence
+            and line.words >= 15
             or line.words >= 25
         )
         line.nav = line.words <= 5 and not ends_sentence and not text_.endswith(":")

@@ -58,7 +58,9 @@ def _checked(moment: datetime, raw: str, now: datetime) -> DateReading:
     return DateReading(moment)
 
 
-def read_date(raw: str | None, languages: list[str] | None = None, now: datetime | None = None) -> DateReading:
+def read_date(
+    raw: str | None, languages: list[str] | None = None, now: datetime | None = None
+) -> DateReading:
     """Read a publication date written as text; `languages` (ISO 639-1 codes) hint dateparser."""
     text = (raw or "").strip()
     if not text:

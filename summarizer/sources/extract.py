@@ -6,9 +6,9 @@ from datetime import datetime
 
 import trafilatura
 
-from summarizer.sources.clean import clean_text, guess_title
 from summarizer.errors import ExtractionError
 from summarizer.models import Document
+from summarizer.sources.clean import clean_text, guess_title
 from summarizer.store import parse_utc
 from summarizer.urls import site_name
 

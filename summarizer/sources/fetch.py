@@ -323,7 +323,10 @@ def fetch(
     seen: set[str] = set()
     current = url.strip()
     # The whole download, not just each socket read, is bounded (a server trickling bytes).
-    with _Deadline(settings.http_connect_timeout + settings.http_read_timeout) as deadline, requests.Session() as session:
+    with (
+        _Deadline(settings.http_connect_timeout + settings.http_read_timeout) as deadline,
+        requests.Session() as session,
+    ):
         session.trust_env = False  # no proxies or .netrc from the environment
         session.mount("http://", _DeadlineAdapter())
         session.mount("https://", _DeadlineAdapter())
@@ -363,8 +366,12 @@ def _result(response: requests.Response, url: str, settings: Settings, deadline:
         )
     try:
         content = _read_body(response, settings, deadline)
-    except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, http.client.HTTPException,
-            OSError) as exc:
+    except (
+        requests.exceptions.RequestException,
+        urllib3.exceptions.HTTPError,
+        http.client.HTTPException,
+        OSError,
+    ) as exc:
         if deadline.expired.is_set():
             raise deadline.error() from exc
         if "timed out" in str(exc).lower():

@@ -353,8 +353,7 @@ class Store:
                 return Outcome.DUPLICATE, row[0]
             columns = [*fields, "ingested_at"]
             cursor = conn.execute(
-                f"INSERT INTO articles ({', '.join(columns)}) "
-                f"VALUES ({', '.join(':' + c for c in columns)})",
+                f"INSERT INTO articles ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})",
                 {**fields, "ingested_at": now_iso},
             )
             return Outcome.ADDED, cursor.lastrowid
@@ -426,9 +425,7 @@ class Store:
     def get_source(self, url: str, scope: str = GLOBAL_SCOPE) -> dict | None:
         """The `sources` row of feed `url` (canonicalised) in `scope`, or None."""
         rows = list(
-            self.db.query(
-                "SELECT * FROM sources WHERE url = ? AND scope = ?", [canonical_url(url), scope]
-            )
+            self.db.query("SELECT * FROM sources WHERE url = ? AND scope = ?", [canonical_url(url), scope])
         )
         return rows[0] if rows else None
 

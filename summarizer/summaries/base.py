@@ -60,9 +60,7 @@ class Summarizer(ABC):
         it from a worker thread. Modes with nothing to load do nothing."""
 
     @abstractmethod
-    def summarize(
-        self, passages: Sequence[Passage], budget: Budget, topic: str = ""
-    ) -> list[Picked]:
+    def summarize(self, passages: Sequence[Passage], budget: Budget, topic: str = "") -> list[Picked]:
         """Summarize `passages` within `budget`; `topic` (briefs) favours relevant sentences."""
 
 

@@ -27,9 +27,7 @@ class ExtractiveSummarizer(Summarizer):
     ) -> None:
         self.weights = weights
 
-    def summarize(
-        self, passages: Sequence[Passage], budget: Budget, topic: str = ""
-    ) -> list[Picked]:
+    def summarize(self, passages: Sequence[Passage], budget: Budget, topic: str = "") -> list[Picked]:
         """Pick sentences across `passages` within `budget` (see module doc)."""
         if topic.strip():
             return focused.select(passages, budget, topic)
