@@ -36,12 +36,12 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ["HF_HUB_OFFLINE"] = "1"
 
-from discord_double import DiscordDouble, bot_settings, running_bot
+from discord_double import DiscordDouble, bot_settings, running_bot  # noqa: E402
 
-from summarizer.config import Settings
-from summarizer.sources.ingest import ingest
-from summarizer.store import Store
-from summarizer.summaries import get_summarizer
+from summarizer.config import Settings  # noqa: E402
+from summarizer.sources.ingest import ingest  # noqa: E402
+from summarizer.store import Store  # noqa: E402
+from summarizer.summaries import get_summarizer  # noqa: E402
 
 BUSY = ("too many briefs", "took too long", "restarting")
 
@@ -210,7 +210,8 @@ async def main() -> None:
             print("no deadline (peer):", await load_run(settings, titles, args, 1e9))
         if "shutdown" not in skip:
             print(
-                f"shutdown with {args.inflight} in flight, grace {args.grace:g} s, deadline {args.deadline:g} s:",
+                f"shutdown with {args.inflight} in flight, grace {args.grace:g} s, "
+                f"deadline {args.deadline:g} s:",
                 await shutdown_run(settings, titles, args, args.deadline),
             )
         if "shutdown-peer" not in skip:

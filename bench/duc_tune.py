@@ -56,7 +56,7 @@ def _tokens(text: str, limit: int | None = None) -> list[str]:
 
 def bigrams(text: str, limit: int | None = None) -> Counter:
     tokens = _tokens(text, limit)
-    return Counter(zip(tokens, tokens[1:]))
+    return Counter(zip(tokens, tokens[1:], strict=False))
 
 
 def rouge2_jackknife(summary: str, models: list[Counter], words: int = 250) -> float:
@@ -129,12 +129,13 @@ def main() -> None:
     started = time.perf_counter()
     scores = score_all(topics, base)
     print(
-        f"defaults {base}: ROUGE-2 {statistics.fmean(scores):.4f} ({(time.perf_counter() - started) / len(topics) * 1000:.0f} ms/topic)"
+        f"defaults {base}: ROUGE-2 {statistics.fmean(scores):.4f} "
+        f"({(time.perf_counter() - started) / len(topics) * 1000:.0f} ms/topic)"
     )
     if not args.grid:
         return
     names = list(GRID)
-    combos = [dict(zip(names, values)) for values in itertools.product(*GRID.values())]
+    combos = [dict(zip(names, values, strict=True)) for values in itertools.product(*GRID.values())]
     table = []
     for combo in combos:
         table.append(score_all(topics, replace(base, **combo)))
@@ -151,7 +152,8 @@ def main() -> None:
     best_all = max(range(len(combos)), key=lambda c: statistics.fmean(table[c]))
     print(f"best on all topics: {combos[best_all]} {statistics.fmean(table[best_all]):.4f}")
     print(
-        f"nested CV held-out ROUGE-2: {statistics.fmean(held_out):.4f} (folds {min(held_out):.4f}..{max(held_out):.4f})"
+        f"nested CV held-out ROUGE-2: {statistics.fmean(held_out):.4f} "
+        f"(folds {min(held_out):.4f}..{max(held_out):.4f})"
     )
 
 

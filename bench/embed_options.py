@@ -10,7 +10,8 @@ Options: all-MiniLM-L6-v2 on the passage (title + first 200 words), MiniLM on ev
 sentence (the article is the mean of its sentences), the static model distilled from that
 MiniLM (model2vec) on the passage, on the whole text, and on every sentence.
 
-    python bench/embed_options.py ../shared/data/duc/duc2006_topics.jsonl [--skip-sentences] [--skip-minilm-passage]
+    python bench/embed_options.py ../shared/data/duc/duc2006_topics.jsonl \\
+        [--skip-sentences] [--skip-minilm-passage]
 """
 
 from __future__ import annotations
@@ -108,7 +109,8 @@ def main() -> None:
         per_second = len(sample) / (time.perf_counter() - start)
         print(
             f"minilm sentences: {per_second:,.0f} sentences/s on {len(sample)} sentences = "
-            f"{per_second / (len(flat) / len(docs)):,.1f} articles/s at {len(flat) / len(docs):.1f} sentences an article"
+            f"{per_second / (len(flat) / len(docs)):,.1f} articles/s "
+            f"at {len(flat) / len(docs):.1f} sentences an article"
         )
     print("| encoder | articles/s | own share @25, title | own share @25, title + narrative |")
     print("|---|---:|---:|---:|")

@@ -77,14 +77,14 @@ def fill_vectors(store: Store, settings: Settings) -> None:
     ).fetchall()
     passages = [embeddings.article_passage(title, text) for _, title, text in rows]
     distinct = sorted(set(passages))
-    vectors = dict(zip(distinct, embeddings.embed_static(distinct, settings)))
+    vectors = dict(zip(distinct, embeddings.embed_static(distinct, settings), strict=True))
     seq = store.db.execute("SELECT coalesce(max(seq), 0) FROM article_vectors").fetchone()[0]
     with store.transaction():
         store.db.conn.executemany(
             "INSERT INTO article_vectors (article_id, model, seq, vector) VALUES (?, ?, ?, ?)",
             [
                 (row[0], embeddings.STATIC_MODEL_NAME, seq + 1 + i, vectors[p].astype(np.float32).tobytes())
-                for i, (row, p) in enumerate(zip(rows, passages))
+                for i, (row, p) in enumerate(zip(rows, passages, strict=True))
             ],
         )
 
@@ -148,13 +148,15 @@ def main() -> None:
             hits = retrieve(store, topic, settings=settings, limit=15)
             times = timed(lambda t=topic: retrieve(store, t, settings=settings, limit=15), args.runs)
             print(
-                f"| retrieve | {topic[:60]} | {len(hits)} | {np.percentile(times, 50):.1f} | {np.percentile(times, 95):.1f} |"
+                f"| retrieve | {topic[:60]} | {len(hits)} "
+                f"| {np.percentile(times, 50):.1f} | {np.percentile(times, 95):.1f} |"
             )
         for words in WORDS:
             hits = search(store, words, settings=settings)
             times = timed(lambda w=words: search(store, w, settings=settings), args.runs)
             print(
-                f"| search | {words} | {len(hits)} | {np.percentile(times, 50):.1f} | {np.percentile(times, 95):.1f} |"
+                f"| search | {words} | {len(hits)} "
+                f"| {np.percentile(times, 50):.1f} | {np.percentile(times, 95):.1f} |"
             )
         embeddings.embedding_model()
         memory["MiniLM loaded too (semantic mode)"] = rss_mib()

@@ -117,7 +117,8 @@ def main() -> None:
                 peers += peer
                 print(
                     f"{kind:<11} {query:<26} {len(hits):>5} {percentile(times, 0.5):>7.2f} "
-                    f"{percentile(times, 0.95):>7.2f} {percentile(peer, 0.5):>9.2f} {percentile(peer, 0.95):>9.2f}"
+                    f"{percentile(times, 0.95):>7.2f} "
+                    f"{percentile(peer, 0.5):>9.2f} {percentile(peer, 0.95):>9.2f}"
                 )
             summary[kind] = (percentile(ours, 0.5), percentile(ours, 0.95), percentile(peers, 0.5))
         print("\nby kind: p50 / p95 (peer p50, ratio peer/ours at p50)")

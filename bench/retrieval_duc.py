@@ -173,10 +173,13 @@ def main() -> None:
         f"shipped FLOOR = {R.FLOOR}"
     )
     print(
-        "\n### near-best: with something above the floor, also keep articles whose cosine is >= r x the best kept one\n"
+        "\n### near-best: with something above the floor, "
+        "also keep articles whose cosine is >= r x the best kept one\n"
     )
     print(
-        "| r | cited (top 5) from own set | top 15 from own set | own docs kept (of 25) | hits kept per topic |\n|---|---:|---:|---:|---:|"
+        "| r | cited (top 5) from own set | top 15 from own set | own docs kept (of 25) "
+        "| hits kept per topic |\n"
+        "|---|---:|---:|---:|---:|"
     )
     for near in (0.5, 0.6, 0.7, 0.8, 0.9, 2.0):
         cited, top15, kept_own, kept = [], [], [], []
@@ -205,10 +208,13 @@ def main() -> None:
         [h.score for h in R.retrieve(store, q, settings=words_only, floor=0.0)] for q in UNRELATED
     ]
     print(
-        f"\n### words only (VECTOR_SEARCH off): the floor on word weight covered (shipped LEXICAL_FLOOR {R.LEXICAL_FLOOR})\n"
+        "\n### words only (VECTOR_SEARCH off): "
+        f"the floor on word weight covered (shipped LEXICAL_FLOOR {R.LEXICAL_FLOOR})\n"
     )
     print(
-        "| floor | cited (top 5) from own set | queries with nothing (of 100) | unrelated topics with a hit |\n|---|---:|---:|---:|"
+        "| floor | cited (top 5) from own set | queries with nothing (of 100) "
+        "| unrelated topics with a hit |\n"
+        "|---|---:|---:|---:|"
     )
     for floor in (0.5, 0.6, 0.7, 0.8, 0.9):
         cited = [own for hits in scored for own, _ in [h for h in hits if h[1] >= floor][:5]]

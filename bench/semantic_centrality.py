@@ -103,7 +103,7 @@ def main() -> None:
                 100 * scorer.score(item.reference, "\n".join(summary(art, variant)))["rouge1"].fmeasure
                 if art
                 else 0.0
-                for item, art in zip(items, arts)
+                for item, art in zip(items, arts, strict=True)
             ]
         )
 

@@ -94,7 +94,7 @@ def _fewest_pieces(summary: str, candidates: Iterable[str]) -> list[str] | None:
 
 def _errors(sentences: list[str]) -> dict[str, int]:
     counts = {"lower-start": 0, "title-abbr": 0, "decimal": 0, "stray": 0}
-    for before, after in zip(sentences, sentences[1:]):
+    for before, after in zip(sentences, sentences[1:], strict=False):
         counts["lower-start"] += after[:1].islower()
         counts["title-abbr"] += bool(_TITLE_END.search(before))
         counts["decimal"] += bool(_DECIMAL_END.search(before)) and after[:1].isdigit()
@@ -122,12 +122,16 @@ def main() -> None:
         }
         for row in bbc
     ]
-    gold = [_fewest_pieces(row["summary"].strip(), pool) for row, pool in zip(bbc, union)]
-    usable = [(row, g) for row, g in zip(bbc, gold) if g]
+    gold = [_fewest_pieces(row["summary"].strip(), pool) for row, pool in zip(bbc, union, strict=True)]
+    usable = [(row, g) for row, g in zip(bbc, gold, strict=True) if g]
 
-    header = f"{'splitter':<22}{'bbc agree':>10}{'glued ok':>10}{'lower-start':>12}{'title-abbr':>11}{'decimal':>8}{'stray':>7}{'ms/article':>11}"
+    header = (
+        f"{'splitter':<22}{'bbc agree':>10}{'glued ok':>10}{'lower-start':>12}"
+        f"{'title-abbr':>11}{'decimal':>8}{'stray':>7}{'ms/article':>11}"
+    )
     print(
-        f"{len(texts)} articles ({len(cnn)} CNN/DM, {len(bbc)} BBC); {len(usable)} BBC summaries with reference boundaries"
+        f"{len(texts)} articles ({len(cnn)} CNN/DM, {len(bbc)} BBC); "
+        f"{len(usable)} BBC summaries with reference boundaries"
     )
     print(header)
     for name, splitter in SPLITTERS.items():

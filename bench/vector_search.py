@@ -95,11 +95,13 @@ def main() -> None:
     )
     print("| search | p50 | p95 |\n|---|---:|---:|")
     print(
-        f"| numpy, in-memory matrix (+ scope mask) | {percentile(numpy_ms, 50):.2f} | {percentile(numpy_ms, 95):.2f} |"
+        "| numpy, in-memory matrix (+ scope mask) "
+        f"| {percentile(numpy_ms, 50):.2f} | {percentile(numpy_ms, 95):.2f} |"
     )
     print(f"| sqlite-vec vec0 | {percentile(plain_ms, 50):.2f} | {percentile(plain_ms, 95):.2f} |")
     print(
-        f"| sqlite-vec vec0 + scope metadata filter | {percentile(filtered_ms, 50):.2f} | {percentile(filtered_ms, 95):.2f} |"
+        "| sqlite-vec vec0 + scope metadata filter "
+        f"| {percentile(filtered_ms, 50):.2f} | {percentile(filtered_ms, 95):.2f} |"
     )
 
 

@@ -61,7 +61,10 @@ MODEL_LANE = {"semantic": "summaries", "abstractive": "summaries"}  # other mode
 HARD_LIMIT_FACTOR = 3  # a brief unanswered after this many queue deadlines gets an apology
 TOKEN_MARGIN = 14 * 60.0  # seconds: every answer goes out before the 15-minute token expires
 # custom_id: brief:<action>:<request id, base 36>:<mode shown>:<words shown> (<= 100 chars)
-BUTTON_TEMPLATE = r"brief:(?P<action>longer|shorter|to-[a-z]+):(?P<rid>[0-9a-z]{1,12}):(?P<mode>[a-z]{1,20}):(?P<words>\d{1,4})"
+BUTTON_TEMPLATE = (
+    r"brief:(?P<action>longer|shorter|to-[a-z]+):(?P<rid>[0-9a-z]{1,12})"
+    r":(?P<mode>[a-z]{1,20}):(?P<words>\d{1,4})"
+)
 
 BUSY_TEXT = "I'm answering too many briefs right now; please try again in a minute."
 SLOW_TEXT = "This brief took too long to prepare; please try again in a minute."
@@ -374,7 +377,8 @@ class BriefCog(commands.Cog):
         topic = " ".join(topic.split())
         if len(topic) > MAX_TOPIC:  # Discord enforces the option's limit; a proxy might not
             await interaction.response.send_message(
-                f"That topic is {len(topic)} characters long: keep it under {MAX_TOPIC}, a few words are best.",
+                f"That topic is {len(topic)} characters long: "
+                f"keep it under {MAX_TOPIC}, a few words are best.",
                 ephemeral=True,
                 allowed_mentions=NO_MENTIONS,
             )

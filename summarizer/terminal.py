@@ -60,7 +60,8 @@ def print_hits(hits: list[SearchHit], console: Console) -> None:
             console,
             "   ",
             Text(
-                f"{article.source or 'unknown source'} · {_date(article.published_at)} · score {hit.score:.2f}"
+                f"{article.source or 'unknown source'} · {_date(article.published_at)} "
+                f"· score {hit.score:.2f}"
             ),
         )
         console.print(f"   [link={article.url}]{escape(article.url)}[/link]", soft_wrap=True)

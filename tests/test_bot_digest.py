@@ -308,7 +308,7 @@ def test_a_long_digest_is_split_within_discords_limits():
                 url="https://news.example.com/" + "p" * 300,
                 site="news.example.com",
                 published_at=now,
-                also=[("site%d.example" % i, "https://site%d.example/" % i + "q" * 200) for i in range(8)]
+                also=[(f"site{i}.example", f"https://site{i}.example/" + "q" * 200) for i in range(8)]
                 + [("file", "file:///etc/passwd")],
             ),
             summary="A sentence that goes on and on. " * 60,

@@ -91,7 +91,7 @@ def _brief(sentences: list[str], titles: list[str], urls: list[str | None]) -> B
             article_ids=[i + 1],
             also=[("mirror.example", "https://mirror.example/x"), ("local", None)],
         )
-        for i, (title, url) in enumerate(zip(titles, urls))
+        for i, (title, url) in enumerate(zip(titles, urls, strict=True))
     ]
     return Brief(
         topic="harbour plan",

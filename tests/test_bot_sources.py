@@ -9,7 +9,7 @@ from email.utils import format_datetime
 
 import pytest
 from discord_double import DiscordDouble, bot_settings, running_bot
-from http_server import article_page, http_server, rss_feed  # noqa: F401 (fixture)
+from http_server import article_page, rss_feed
 
 from summarizer.store import Store
 

@@ -7,7 +7,7 @@ import aiohttp
 import discord
 import pytest
 from discord_double import DiscordDouble, bot_settings, running_bot
-from http_server import article_page, http_server  # noqa: F401 (fixture)
+from http_server import article_page
 
 from bot.render import embed_pages, message_batches
 
@@ -36,7 +36,8 @@ async def test_rate_limited_calls_are_retried(live, http_server):
         article_page(
             "Quarry reopens",
             [
-                "The old quarry near Dunmore reopened on Friday after a two-year closure, bringing back eighty jobs to the valley."
+                "The old quarry near Dunmore reopened on Friday after a two-year closure, "
+                "bringing back eighty jobs to the valley."
             ]
             * 2,
         ),

@@ -134,11 +134,13 @@ def test_a_topic_no_article_fully_matches_still_briefs_from_the_closest(store, s
     texts = {
         "https://a.example/rates": (
             "Central bank raises rates",
-            "The central bank raised interest rates by half a point on Tuesday. Economists had expected the move after inflation rose again.",
+            "The central bank raised interest rates by half a point on Tuesday. "
+            "Economists had expected the move after inflation rose again.",
         ),
         "https://b.example/jobs": (
             "Unemployment falls",
-            "Unemployment fell to its lowest level in a decade, official figures showed. Wages grew faster than inflation for the first time in two years.",
+            "Unemployment fell to its lowest level in a decade, official figures showed. "
+            "Wages grew faster than inflation for the first time in two years.",
         ),
         "https://c.example/cup": (
             "Cup final tonight",

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from http_server import http_server, rss_feed  # noqa: F401 (fixture)
+from http_server import rss_feed
 
 from summarizer import cli
 from summarizer.cli import main
@@ -246,7 +246,8 @@ def test_poll_says_when_nothing_is_due_and_fails_when_every_feed_failed(seeded: 
                     "Dam opens",
                     http_server.url("/a"),
                     published,
-                    "<p>The new dam opened on Monday after six years of building work by the valley council.</p>",
+                    "<p>The new dam opened on Monday after six years of building work "
+                    "by the valley council.</p>",
                 ),
             ],
         ),

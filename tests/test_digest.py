@@ -42,12 +42,15 @@ def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)
 
 
+NEW_YEAR = utc(2026, 1, 1)
+
+
 def _sub(
     store: Store,
     time_of_day: str = "08:00",
     zone: str = "Europe/Berlin",
     topic: str = "",
-    created: datetime = utc(2026, 1, 1),
+    created: datetime = NEW_YEAR,
     channel: str = CHANNEL,
     guild: str = GUILD,
     max_stories: int = 5,

@@ -234,7 +234,7 @@ def test_duc_eval_runs_end_to_end_in_both_settings(topics_file: Path, settings, 
     assert {line["peer"] for line in lines} == set(rows)
     assert all(len(line["text"].split()) <= 40 for line in lines)
     volcano = next(
-        l["text"] for l in lines if l["peer"] == "briefbot extractive (pooled)" and l["topic"] == "T1"
+        row["text"] for row in lines if row["peer"] == "briefbot extractive (pooled)" and row["topic"] == "T1"
     )
     assert "volcan" in volcano.lower() and "chess" not in volcano.lower()
     table = format_topic_report(report)

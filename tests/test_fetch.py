@@ -7,7 +7,7 @@ import re
 import time
 
 import pytest
-from http_server import article_page, http_server  # noqa: F401 (fixture)
+from http_server import article_page
 
 from summarizer.errors import FetchError
 from summarizer.sources.fetch import fetch

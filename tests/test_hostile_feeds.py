@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
-from http_server import http_server, rss_feed  # noqa: F401 (fixture)
+from http_server import rss_feed
 
 from summarizer.cli import main
 from summarizer.errors import FeedError
@@ -74,7 +74,7 @@ def test_out_of_range_and_impossible_dates_in_a_feed_file_mean_undated(store, se
     assert [r.outcome for r in results] == [Outcome.ADDED] * (len(bad) + 2)
     good = store.get(results[0].article_id)
     assert good.published_at == datetime(2026, 11, 2, 8, 0, tzinfo=UTC) and results[0].reason == ""
-    for result, date in zip(results[1 : len(bad) + 1], bad):
+    for result, date in zip(results[1 : len(bad) + 1], bad, strict=True):
         assert store.get(result.article_id).published_at is None, date  # never shifted, never 10000
         assert date in result.reason and "stored undated" in result.reason
     said = [record.getMessage() for record in caplog.records if "stored undated" in record.getMessage()]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SEEDS
-from http_server import article_page, atom_feed, http_server, rdf_feed, rss_feed  # noqa: F401
+from http_server import article_page, atom_feed, rdf_feed, rss_feed
 
 from summarizer.errors import FeedError
 from summarizer.models import Document, Outcome

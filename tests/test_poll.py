@@ -6,7 +6,7 @@ import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from http_server import article_page, http_server, rss_feed  # noqa: F401 (fixture)
+from http_server import article_page, rss_feed
 
 from summarizer.errors import FeedError, FetchError
 from summarizer.sources.poll import add_feed, backoff_delay, poll_due

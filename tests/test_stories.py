@@ -34,7 +34,8 @@ def test_one_wire_story_on_three_sites_is_one_story_with_all_sources():
             3,
             "https://c.example/x",
             "Budget vote delayed",
-            "Parliament delayed the budget vote until next month after talks between the parties broke down late on Monday.",
+            "Parliament delayed the budget vote until next month "
+            "after talks between the parties broke down late on Monday.",
         ),
         article(4, "https://d.example/y", "Mont Blanc rescue", WIRE.replace("Tuesday", "Tuesday morning")),
     ]

@@ -482,7 +482,7 @@ def _ingest_records(
     ) -> None:
         results = []
         with store.transaction():
-            for (label, _), doc in zip(batch, documents):
+            for (label, _), doc in zip(batch, documents, strict=True):
                 name = f"{item} {label}"
                 if isinstance(doc, BriefbotError):
                     results.append(_failed(name, str(doc)))

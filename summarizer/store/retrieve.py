@@ -334,7 +334,7 @@ def _similarity(
         vectors = embeddings.embed_static(
             [embeddings.article_passage(a.title, a.text) for a in articles], settings
         )
-        found.update({a.id: float(v @ query) for a, v in zip(articles, vectors)})
+        found.update({a.id: float(v @ query) for a, v in zip(articles, vectors, strict=True)})
     return found
 
 

@@ -41,7 +41,8 @@ def _queue_other_models(store: Store) -> None:
         return
     with store.transaction():
         store.db.execute(
-            "INSERT OR IGNORE INTO vector_queue (article_id) SELECT article_id FROM article_vectors WHERE model != ?",
+            "INSERT OR IGNORE INTO vector_queue (article_id) "
+            "SELECT article_id FROM article_vectors WHERE model != ?",
             [embeddings.STATIC_MODEL_NAME],
         )
         store.db.execute(
@@ -97,7 +98,9 @@ def embed_pending(store: Store, settings: Settings, limit: int | None = None) ->
                         "seq": seq + 1 + i,
                         "vector": _blob(vector),
                     }
-                    for i, ((article_id, title, _, digest), vector) in enumerate(zip(rows, vectors))
+                    for i, ((article_id, title, _, digest), vector) in enumerate(
+                        zip(rows, vectors, strict=True)
+                    )
                 ],
             )
             store.db.conn.executemany(
@@ -222,7 +225,7 @@ class VectorIndex:
             if not at:
                 return {}
             sims = _dot(self.matrix[np.fromiter((p for _, p in at), dtype=np.int64, count=len(at))], query)
-            return {i: float(s) for (i, _), s in zip(at, sims)}
+            return {i: float(s) for (i, _), s in zip(at, sims, strict=True)}
 
 
 _INDEXES: dict[str, VectorIndex] = {}

@@ -55,7 +55,7 @@ class Summarizer(ABC):
 
     name: str = ""
 
-    def prepare(self) -> None:
+    def prepare(self) -> None:  # noqa: B027 (an optional hook, not abstract: most modes load nothing)
         """Load what this mode needs (a model) ahead of the first summary; blocking, so call
         it from a worker thread. Modes with nothing to load do nothing."""
 

@@ -105,7 +105,7 @@ def _balanced(text: str) -> bool:
 
 
 def _bigrams(terms: Sequence[str]) -> set[tuple[str, str]]:
-    return {(a, b) for a, b in zip(terms, terms[1:])}
+    return {(a, b) for a, b in zip(terms, terms[1:], strict=False)}
 
 
 # How relevant each candidate is to the topic: f(passages, units, topic, params).
