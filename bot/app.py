@@ -166,7 +166,7 @@ class BriefBot(commands.Bot):
             lane: _StorePool(settings.database_path, workers, f"briefbot-{lane}")
             for lane, workers in LANES.items()
         }
-        self.tree.on_error = self._on_app_command_error
+        self.tree.error(self._on_app_command_error)
         self.shutting_down = False
         self._answering: dict[asyncio.Task, discord.Interaction] = {}
         self._refused = 0

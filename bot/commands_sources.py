@@ -8,6 +8,7 @@ is told there once, and `/sources list` shows why; adding the feed again resumes
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING, cast
 
 import discord
 from discord import app_commands
@@ -23,6 +24,9 @@ from summarizer.store import Store, parse_utc
 from .app import NO_MENTIONS, BriefBot, scope_of
 from .checks import require_manage_guild
 from .render import CONTENT_LIMIT, embed_pages, escape, link, message_batches, safe_url, timestamp, truncate
+
+if TYPE_CHECKING:  # bot.tasks is loaded as an extension: its classes are not the imported ones
+    from .tasks import PollCog
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +150,7 @@ class SourcesCog(
             else:
                 verb = "Now following" if outcome == "added" else "Following again"
                 text = f"{verb} {name}; its new articles arrive every {self.bot.settings.poll_interval}."
-                poller = self.bot.get_cog("PollCog")
+                poller = cast("PollCog | None", self.bot.get_cog("PollCog"))
                 if poller is not None:
                     poller.poll_soon()
         await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)

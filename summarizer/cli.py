@@ -595,7 +595,7 @@ def eval_command(
         from summarizer.evaluation.duc import SETTINGS
         from summarizer.evaluation.duc_report import format_topic_report, run_topic_eval
 
-        report = run_topic_eval(
+        topic_report = run_topic_eval(
             data,
             settings=ctx.settings,
             modes=names(modes or "extractive"),
@@ -608,7 +608,7 @@ def eval_command(
             output=output,
             progress=say,
         )
-        out.print(format_topic_report(report), markup=False, soft_wrap=True)
+        out.print(format_topic_report(topic_report), markup=False, soft_wrap=True)
         return
     from summarizer.evaluation.single import format_report, run_eval
 

@@ -35,7 +35,7 @@ from summarizer.config import Settings
 from summarizer.errors import DigestError
 from summarizer.models import Article, Citation
 from summarizer.sentences import split_sentences
-from summarizer.store import Store, parse_utc, utc_iso
+from summarizer.store import Store, parse_utc, required_utc, utc_iso
 from summarizer.store.search import search
 from summarizer.summaries import Budget, Passage, get_summarizer
 
@@ -103,7 +103,7 @@ def _row_to_subscription(row: dict) -> Subscription:
         timezone=row["timezone"],
         max_stories=row["max_stories"],
         created_by=row["created_by"] or "",
-        created_at=parse_utc(row["created_at"]),
+        created_at=required_utc(row["created_at"]),
         updated_at=parse_utc(row["updated_at"]),
         last_digest_at=parse_utc(row["last_digest_at"]),
         post_failures=row.get("post_failures") or 0,
@@ -205,7 +205,7 @@ def subscribe(
     with store.transaction():
         existing = get_subscription(store, channel_id)
         if existing:  # subscribing again also brings a retired digest back
-            store.db["subscriptions"].update(
+            store.db.table("subscriptions").update(
                 existing.id,
                 {
                     **fields,
@@ -216,10 +216,12 @@ def subscribe(
                 },
             )
         else:
-            store.db["subscriptions"].insert(
+            store.db.table("subscriptions").insert(
                 {**fields, "created_by": str(created_by), "created_at": utc_iso(now)}
             )
-    return get_subscription(store, channel_id), existing is None
+    subscription = get_subscription(store, channel_id)
+    assert subscription is not None  # inserted or updated above
+    return subscription, existing is None
 
 
 def get_subscription(store: Store, channel_id: str) -> Subscription | None:

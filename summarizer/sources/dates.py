@@ -69,7 +69,8 @@ def read_date(
     iso = _ISO_SHAPE.match(text)
     if iso:
         try:
-            datetime(*(int(part) for part in iso.groups()))
+            year, month, day = (int(part) for part in iso.groups())
+            datetime(year, month, day)
         except ValueError:  # month 13, February 30th, year 0: no reader may "fix" it
             return DateReading(None, f"date {text!r} is not a real date; stored undated")
         try:

@@ -22,7 +22,7 @@ import re
 import socket
 import threading
 from dataclasses import dataclass, field
-from typing import Self
+from typing import Self, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import charset_normalizer
@@ -154,7 +154,7 @@ def _check_address(url: str, settings: Settings) -> None:
     except socket.gaierror as exc:
         raise FetchError(f"host not found: {host}") from exc
     for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
         if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
             address = address.ipv4_mapped  # ::ffff:10.0.0.1 is 10.0.0.1
         # Not `is_private`: the shared range 100.64.0.0/10 (carrier NAT, and cloud metadata at
@@ -230,7 +230,10 @@ class _Deadline:
 _active = threading.local()  # the _Deadline of the fetch running in this thread
 
 
-def _watched(connection_class: type[HTTPConnection]) -> type[HTTPConnection]:
+_Connection = TypeVar("_Connection", bound=HTTPConnection)
+
+
+def _watched(connection_class: type[_Connection]) -> type[_Connection]:
     """A urllib3 connection class whose new sockets are handed to the running fetch's deadline."""
 
     class Watched(connection_class):  # type: ignore[valid-type, misc]
@@ -350,9 +353,11 @@ def fetch(
 
 def _result(response: requests.Response, url: str, settings: Settings, deadline: _Deadline) -> FetchResult:
     headers = {name.lower(): value for name, value in response.headers.items()}
-    validators = {"etag": headers.get("etag"), "last_modified": headers.get("last-modified")}
+    etag, last_modified = headers.get("etag"), headers.get("last-modified")
     if response.status_code == 304:
-        return FetchResult(url=url, status=304, headers=headers, not_modified=True, **validators)
+        return FetchResult(
+            url=url, status=304, headers=headers, not_modified=True, etag=etag, last_modified=last_modified
+        )
     if response.status_code >= 400:
         raise _status_error(response)
     if response.status_code != 200:
@@ -388,5 +393,6 @@ def _result(response: requests.Response, url: str, settings: Settings, deadline:
         content=content,
         content_type=media_type,
         charset=charset_match.group(1) if charset_match else None,
-        **validators,
+        etag=etag,
+        last_modified=last_modified,
     )

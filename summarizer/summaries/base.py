@@ -8,7 +8,7 @@ summary, each with the passages it came from, in reading order.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from summarizer.config import Settings
@@ -64,7 +64,7 @@ class Summarizer(ABC):
         """Summarize `passages` within `budget`; `topic` (briefs) favours relevant sentences."""
 
 
-def _registry() -> dict[str, type[Summarizer]]:
+def _registry() -> dict[str, Callable[[Settings], Summarizer]]:
     # Imported here so that `base` stays importable by the modes themselves.
     from summarizer.summaries.abstractive import AbstractiveSummarizer
     from summarizer.summaries.extractive import ExtractiveSummarizer
