@@ -70,7 +70,7 @@ def answered_at(double, interaction) -> float | None:
 
 
 def summary(double, asked, mode: str) -> dict:
-    counts = {"answered": 0, "downgraded": 0, "apologised": 0, "dropped": 0}
+    counts: dict[str, float] = {"answered": 0, "downgraded": 0, "apologised": 0, "dropped": 0}
     for ix in asked:
         counts[classify(ix, mode)] += 1
     latencies = sorted(t for t in (answered_at(double, ix) for ix in asked) if t is not None)

@@ -103,7 +103,7 @@ def score_all(topics: list[dict], params: focused.Params) -> list[float]:
     return [rouge2_jackknife(summarize(t, params), t["models"]) for t in topics]
 
 
-GRID = {
+GRID: dict[str, list] = {
     "relevance_power": [0.5, 1.0],
     "sentence_relevance": [0.0, 1.0, 3.0],
     "expansion_terms": [0, 10],

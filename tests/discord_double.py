@@ -184,6 +184,7 @@ class Interaction:
     async def wait_response(self, timeout: float = 10.0) -> dict:
         """The bot's first response (the callback body); raises TimeoutError when none came."""
         await asyncio.wait_for(self.responded.wait(), timeout)
+        assert self.response is not None  # set before `responded`
         return self.response
 
     async def wait_original(
@@ -278,7 +279,7 @@ class DiscordDouble:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        self._port = site._server.sockets[0].getsockname()[1]
+        self._port = self._runner.addresses[0][1]
         self._watchdog = asyncio.get_running_loop().create_task(self._stop_later())
         return self
 
@@ -640,7 +641,8 @@ class DiscordDouble:
         return ws
 
     async def _on_frame(self, ws: web.WebSocketResponse, frame: dict) -> None:
-        op, data = frame.get("op"), frame.get("d")
+        op = frame.get("op")
+        data: Any = frame.get("d")  # whatever JSON the op carries
         if op == 1:
             await self._send(ws, {"op": 11, "s": None, "t": None, "d": None})
         elif op == 2:
@@ -692,7 +694,11 @@ class DiscordDouble:
             return None
         if request.content_type.startswith("multipart/"):
             form = await request.post()
-            return json.loads(form["payload_json"]) if "payload_json" in form else {}
+            payload = form.get("payload_json")
+            if payload is None:
+                return {}
+            assert not isinstance(payload, web.FileField), "payload_json must be a form field"
+            return json.loads(payload)
         text = await request.text()
         return json.loads(text) if text else None
 

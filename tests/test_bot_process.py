@@ -46,6 +46,7 @@ async def _run(*args: str, env: dict, timeout: float = 90) -> tuple[int, str]:
         *args, env=env, cwd=env["HOME"], stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
     )
     out, _ = await asyncio.wait_for(process.communicate(), timeout)
+    assert process.returncode is not None  # communicate() waited for the exit
     return process.returncode, out.decode()
 
 

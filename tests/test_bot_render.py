@@ -25,7 +25,7 @@ from bot.render import (
 )
 from summarizer.models import Brief, BriefSentence, Citation
 
-texts = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=3000)
+texts = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=3000)
 
 
 def _within_limits(embed: discord.Embed) -> None:

@@ -17,6 +17,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 from http_server import rss_feed
@@ -173,9 +174,12 @@ def test_mode_is_a_choice_and_every_common_option_has_help(seeded: str):
     assert refused.exit_code == 2 and "lead" in refused.output
     assert invoke("--db", seeded, "brief", "Korea", "--mode", "lead", "--json").exit_code == 0
     for name in ("ingest", "search", "brief", "summarize", "sources add", "sources list", "sources remove"):
-        command = main
+        command: click.Command = main
         for part in name.split():
-            command = command.get_command(None, part)
+            assert isinstance(command, click.Group)
+            found = command.get_command(click.Context(command), part)
+            assert found is not None, f"briefbot {name}: no such command"
+            command = found
         for option in command.params:
             if option.name in {"scope", "as_json", "limit", "mode"}:
                 assert option.help, f"briefbot {name} {option.opts[0]} has no help"
@@ -321,13 +325,14 @@ def test_ctrl_c_during_a_jsonl_ingest_says_what_was_stored(tmp_path: Path):
     )
     try:
         added = 0
+        assert process.stdout is not None
         for line in process.stdout:  # the worker process cleans batch 2 while batch 1 is stored
             added += "added" in line
             if added == 700:
                 break
         assert added == 700
         os.killpg(process.pid, signal.SIGINT)  # as Ctrl-C does: the whole process group
-        out, err = process.communicate(timeout=120)
+        _, err = process.communicate(timeout=120)
     finally:
         if process.poll() is None:
             process.kill()

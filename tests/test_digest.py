@@ -38,8 +38,8 @@ GUILD = "111"
 CHANNEL = "222"
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 NEW_YEAR = utc(2026, 1, 1)

@@ -40,7 +40,8 @@ def test_changed_text_at_the_same_url_updates_the_article(store: Store):
     _, article_id = store.upsert(doc())
     outcome, same_id = store.upsert(doc(text="Officials met on Monday and agreed to send aid."))
     assert (outcome, same_id) == (Outcome.UPDATED, article_id)
-    assert store.get(article_id).text.endswith("agreed to send aid.")
+    stored = store.get(article_id)
+    assert stored is not None and stored.text.endswith("agreed to send aid.")
     assert store.count() == 1
 
 
