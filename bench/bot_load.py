@@ -36,12 +36,12 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ["HF_HUB_OFFLINE"] = "1"
 
-from discord_double import DiscordDouble, bot_settings, running_bot
+from discord_double import DiscordDouble, bot_settings, running_bot  # noqa: E402
 
-from summarizer.config import Settings
-from summarizer.sources.ingest import ingest
-from summarizer.store import Store
-from summarizer.summaries import get_summarizer
+from summarizer.config import Settings  # noqa: E402
+from summarizer.sources.ingest import ingest  # noqa: E402
+from summarizer.store import Store  # noqa: E402
+from summarizer.summaries import get_summarizer  # noqa: E402
 
 BUSY = ("too many briefs", "took too long", "restarting")
 
@@ -61,13 +61,16 @@ def classify(interaction, mode: str) -> str:
 
 def answered_at(double, interaction) -> float | None:
     """Seconds from the interaction to its final answer (the last successful edit or follow-up)."""
-    times = [c.at for c in interaction.calls() if c.status < 300 and c.method in ("PATCH", "POST")
-             and "callback" not in c.path]
+    times = [
+        c.at
+        for c in interaction.calls()
+        if c.status < 300 and c.method in ("PATCH", "POST") and "callback" not in c.path
+    ]
     return max(times) - interaction.created if times else None
 
 
 def summary(double, asked, mode: str) -> dict:
-    counts = {"answered": 0, "downgraded": 0, "apologised": 0, "dropped": 0}
+    counts: dict[str, float] = {"answered": 0, "downgraded": 0, "apologised": 0, "dropped": 0}
     for ix in asked:
         counts[classify(ix, mode)] += 1
     latencies = sorted(t for t in (answered_at(double, ix) for ix in asked) if t is not None)
@@ -104,8 +107,13 @@ async def load_run(settings: Settings, titles: list[str], args, deadline: float)
             for n in range(int(args.rate * args.seconds / 60)):
                 await asyncio.sleep(max(0.0, started + n * gap - time.monotonic()))
                 topic = titles[n % len(titles)][:100]
-                asked.append(await double.slash("brief", {"topic": topic, "mode": args.mode},
-                                                member=double.member(user_id=str(500000000000001000 + n))))
+                asked.append(
+                    await double.slash(
+                        "brief",
+                        {"topic": topic, "mode": args.mode},
+                        member=double.member(user_id=str(500000000000001000 + n)),
+                    )
+                )
             await settle(double, asked, args.drain)
             result = summary(double, asked, args.mode)
             measured = bot.get_cog("BriefCog").load.seconds  # moving average, seconds a brief
@@ -117,23 +125,37 @@ async def load_run(settings: Settings, titles: list[str], args, deadline: float)
 async def shutdown_run(settings: Settings, titles: list[str], args, deadline: float) -> dict:
     forget_sync(settings)
     async with DiscordDouble(max_lifetime=900) as double:
-        tuned = bot_settings(settings, double, shutdown_grace=args.grace, brief_cooldown_rate=0,
-                             brief_queue_deadline=deadline)
+        tuned = bot_settings(
+            settings, double, shutdown_grace=args.grace, brief_cooldown_rate=0, brief_queue_deadline=deadline
+        )
         async with running_bot(tuned) as bot:
-            asked = [await double.slash("brief", {"topic": titles[n % len(titles)][:100], "mode": args.mode},
-                                        member=double.member(user_id=str(500000000000002000 + n)))
-                     for n in range(args.inflight)]
+            asked = [
+                await double.slash(
+                    "brief",
+                    {"topic": titles[n % len(titles)][:100], "mode": args.mode},
+                    member=double.member(user_id=str(500000000000002000 + n)),
+                )
+                for n in range(args.inflight)
+            ]
             await asyncio.gather(*(ix.wait_response() for ix in asked))
             closing = asyncio.get_running_loop().create_task(bot.close())
             await asyncio.sleep(0.5)
-            late = [await double.slash("brief", {"topic": titles[0][:100]},
-                                       member=double.member(user_id=str(500000000000003000 + n)))
-                    for n in range(5)]
+            late = [
+                await double.slash(
+                    "brief",
+                    {"topic": titles[0][:100]},
+                    member=double.member(user_id=str(500000000000003000 + n)),
+                )
+                for n in range(5)
+            ]
             await closing
         result = summary(double, asked, args.mode)
         result["asked"] = len(asked)
         result["refused_during_shutdown"] = sum(
-            1 for ix in late if ix.response and "restarting" in (ix.response.get("data") or {}).get("content", ""))
+            1
+            for ix in late
+            if ix.response and "restarting" in (ix.response.get("data") or {}).get("content", "")
+        )
         result["arrived_during_shutdown"] = len(late)
         return result
 
@@ -163,9 +185,19 @@ async def main() -> None:
                     break
                 record = json.loads(line)
                 titles.append(record["title"])
-                out.write(json.dumps({"url": f"https://bench.example/{n}", "title": record["title"],
-                                      "text": record["text"]}) + "\n")
-        settings = Settings(database_path=str(Path(tmp) / "bench.db"), allow_private_urls=True, log_level="WARNING")
+                out.write(
+                    json.dumps(
+                        {
+                            "url": f"https://bench.example/{n}",
+                            "title": record["title"],
+                            "text": record["text"],
+                        }
+                    )
+                    + "\n"
+                )
+        settings = Settings(
+            database_path=str(Path(tmp) / "bench.db"), allow_private_urls=True, log_level="WARNING"
+        )
         store = Store(settings.database_path)
         ingest(store, [str(records)], settings)
         store.close()
@@ -177,11 +209,16 @@ async def main() -> None:
         if "peer" not in skip:
             print("no deadline (peer):", await load_run(settings, titles, args, 1e9))
         if "shutdown" not in skip:
-            print(f"shutdown with {args.inflight} in flight, grace {args.grace:g} s, deadline {args.deadline:g} s:",
-                  await shutdown_run(settings, titles, args, args.deadline))
+            print(
+                f"shutdown with {args.inflight} in flight, grace {args.grace:g} s, "
+                f"deadline {args.deadline:g} s:",
+                await shutdown_run(settings, titles, args, args.deadline),
+            )
         if "shutdown-peer" not in skip:
-            print(f"shutdown with {args.inflight} in flight, grace {args.grace:g} s, no deadline:",
-                  await shutdown_run(settings, titles, args, 1e9))
+            print(
+                f"shutdown with {args.inflight} in flight, grace {args.grace:g} s, no deadline:",
+                await shutdown_run(settings, titles, args, 1e9),
+            )
 
 
 if __name__ == "__main__":

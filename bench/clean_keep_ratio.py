@@ -34,7 +34,8 @@ def main() -> None:
             worst.append((after / max(before, 1), row["id"]))
             kept_lines = set(cleaned.split("\n"))
             removed.update(
-                raw.strip() for raw in row["text"].splitlines()
+                raw.strip()
+                for raw in row["text"].splitlines()
                 if raw.strip() and " ".join(raw.split()) not in kept_lines and len(raw.split()) < 40
             )
         print(f"{name}: {words_out / words_in:.2%} of {words_in} words kept")

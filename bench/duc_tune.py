@@ -30,8 +30,11 @@ from nltk.stem.porter import PorterStemmer
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from summarizer.sentences import split_sentences  # noqa: E402
-from summarizer.summaries import Budget, Passage  # noqa: E402
-from summarizer.summaries import focused  # noqa: E402
+from summarizer.summaries import (  # noqa: E402
+    Budget,
+    Passage,
+    focused,  # noqa: E402
+)
 
 _PORTER = PorterStemmer()
 _STEMMED: dict[str, str] = {}
@@ -53,7 +56,7 @@ def _tokens(text: str, limit: int | None = None) -> list[str]:
 
 def bigrams(text: str, limit: int | None = None) -> Counter:
     tokens = _tokens(text, limit)
-    return Counter(zip(tokens, tokens[1:]))
+    return Counter(zip(tokens, tokens[1:], strict=False))
 
 
 def rouge2_jackknife(summary: str, models: list[Counter], words: int = 250) -> float:
@@ -90,7 +93,9 @@ def load(path: str) -> list[dict]:
 
 
 def summarize(topic: dict, params: focused.Params, words: int = 250) -> str:
-    picked = focused.select(topic["passages"], Budget(sentences=100, words=words), topic["topic"], params=params)
+    picked = focused.select(
+        topic["passages"], Budget(sentences=100, words=words), topic["topic"], params=params
+    )
     return " ".join(p.text for p in picked)
 
 
@@ -98,7 +103,7 @@ def score_all(topics: list[dict], params: focused.Params) -> list[float]:
     return [rouge2_jackknife(summarize(t, params), t["models"]) for t in topics]
 
 
-GRID = {
+GRID: dict[str, list] = {
     "relevance_power": [0.5, 1.0],
     "sentence_relevance": [0.0, 1.0, 3.0],
     "expansion_terms": [0, 10],
@@ -107,7 +112,9 @@ GRID = {
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("data")
     parser.add_argument("--grid", action="store_true")
     parser.add_argument("--folds", type=int, default=5)
@@ -115,14 +122,20 @@ def main() -> None:
     parser.add_argument("--set", action="append", default=[], help="param=value for a single run")
     args = parser.parse_args()
     topics = load(args.data)[: args.limit]
-    base = replace(focused.DEFAULT, **{k: type(getattr(focused.DEFAULT, k))(v) for k, v in (s.split("=") for s in args.set)})
+    base = replace(
+        focused.DEFAULT,
+        **{k: type(getattr(focused.DEFAULT, k))(v) for k, v in (s.split("=") for s in args.set)},
+    )
     started = time.perf_counter()
     scores = score_all(topics, base)
-    print(f"defaults {base}: ROUGE-2 {statistics.fmean(scores):.4f} ({(time.perf_counter() - started) / len(topics) * 1000:.0f} ms/topic)")
+    print(
+        f"defaults {base}: ROUGE-2 {statistics.fmean(scores):.4f} "
+        f"({(time.perf_counter() - started) / len(topics) * 1000:.0f} ms/topic)"
+    )
     if not args.grid:
         return
     names = list(GRID)
-    combos = [dict(zip(names, values)) for values in itertools.product(*GRID.values())]
+    combos = [dict(zip(names, values, strict=True)) for values in itertools.product(*GRID.values())]
     table = []
     for combo in combos:
         table.append(score_all(topics, replace(base, **combo)))
@@ -138,7 +151,10 @@ def main() -> None:
             held_out.append(statistics.fmean(table[best][i] for i in test))
     best_all = max(range(len(combos)), key=lambda c: statistics.fmean(table[c]))
     print(f"best on all topics: {combos[best_all]} {statistics.fmean(table[best_all]):.4f}")
-    print(f"nested CV held-out ROUGE-2: {statistics.fmean(held_out):.4f} (folds {min(held_out):.4f}..{max(held_out):.4f})")
+    print(
+        f"nested CV held-out ROUGE-2: {statistics.fmean(held_out):.4f} "
+        f"(folds {min(held_out):.4f}..{max(held_out):.4f})"
+    )
 
 
 if __name__ == "__main__":

@@ -32,15 +32,23 @@ WORDS = 100
 
 def passages(docs: list[dict], start: int = 0) -> list[Passage]:
     ordered = sorted(docs, key=lambda d: d.get("date") or "")
-    return [Passage(start + i, d.get("headline") or "", tuple(split_sentences(d["text"]))) for i, d in enumerate(ordered)]
+    return [
+        Passage(start + i, d.get("headline") or "", tuple(split_sentences(d["text"])))
+        for i, d in enumerate(ordered)
+    ]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("data")
     parser.add_argument("--set", action="append", default=[], help="param=value")
     args = parser.parse_args()
-    params = replace(focused.DEFAULT, **{k: type(getattr(focused.DEFAULT, k))(v) for k, v in (s.split("=") for s in args.set)})
+    params = replace(
+        focused.DEFAULT,
+        **{k: type(getattr(focused.DEFAULT, k))(v) for k, v in (s.split("=") for s in args.set)},
+    )
     scores: dict[str, list[float]] = {"all": [], "new only": [], "update": []}
     budget = Budget(sentences=100, words=WORDS)
     for line in open(args.data, encoding="utf-8"):

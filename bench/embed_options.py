@@ -10,7 +10,8 @@ Options: all-MiniLM-L6-v2 on the passage (title + first 200 words), MiniLM on ev
 sentence (the article is the mean of its sentences), the static model distilled from that
 MiniLM (model2vec) on the passage, on the whole text, and on every sentence.
 
-    python bench/embed_options.py ../shared/data/duc/duc2006_topics.jsonl [--skip-sentences] [--skip-minilm-passage]
+    python bench/embed_options.py ../shared/data/duc/duc2006_topics.jsonl \\
+        [--skip-sentences] [--skip-minilm-passage]
 """
 
 from __future__ import annotations
@@ -54,7 +55,9 @@ def unit(m: np.ndarray) -> np.ndarray:
 def per_article_mean(sentence_vectors: np.ndarray, counts: list[int]) -> np.ndarray:
     rows, start = [], 0
     for n in counts:
-        rows.append(sentence_vectors[start : start + n].mean(axis=0) if n else np.zeros(sentence_vectors.shape[1]))
+        rows.append(
+            sentence_vectors[start : start + n].mean(axis=0) if n else np.zeros(sentence_vectors.shape[1])
+        )
         start += n
     return unit(np.array(rows))
 
@@ -62,7 +65,9 @@ def per_article_mean(sentence_vectors: np.ndarray, counts: list[int]) -> np.ndar
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("data")
-    parser.add_argument("--skip-sentences", action="store_true", help="MiniLM on sentences: speed on a sample only")
+    parser.add_argument(
+        "--skip-sentences", action="store_true", help="MiniLM on sentences: speed on a sample only"
+    )
     parser.add_argument("--skip-minilm-passage", action="store_true", help="leave out MiniLM on passages")
     parser.add_argument("--sample", type=int, default=500, help="sentences timed with --skip-sentences")
     args = parser.parse_args()
@@ -94,14 +99,19 @@ def main() -> None:
         ("static sentences (mean)", static, lambda: per_article_mean(static(flat), counts), static),
     ]
     if not args.skip_sentences:
-        options.insert(1, ("minilm sentences (mean)", minilm, lambda: per_article_mean(minilm(flat), counts), minilm))
+        options.insert(
+            1, ("minilm sentences (mean)", minilm, lambda: per_article_mean(minilm(flat), counts), minilm)
+        )
     else:  # speed only, on a sample: the whole set takes many minutes on a shared machine
         sample = flat[: args.sample]
         start = time.perf_counter()
         minilm(sample)
         per_second = len(sample) / (time.perf_counter() - start)
-        print(f"minilm sentences: {per_second:,.0f} sentences/s on {len(sample)} sentences = "
-              f"{per_second / (len(flat) / len(docs)):,.1f} articles/s at {len(flat) / len(docs):.1f} sentences an article")
+        print(
+            f"minilm sentences: {per_second:,.0f} sentences/s on {len(sample)} sentences = "
+            f"{per_second / (len(flat) / len(docs)):,.1f} articles/s "
+            f"at {len(flat) / len(docs):.1f} sentences an article"
+        )
     print("| encoder | articles/s | own share @25, title | own share @25, title + narrative |")
     print("|---|---:|---:|---:|")
     for name, query_encoder, encode_docs, _ in options:

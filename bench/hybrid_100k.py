@@ -83,13 +83,15 @@ def fill_vectors(store: Store, settings: Settings) -> None:
     ).fetchall()
     passages = [embeddings.article_passage(title, text) for _, title, text in rows]
     distinct = sorted(set(passages))
-    vectors = dict(zip(distinct, embeddings.embed_static(distinct, settings)))
+    vectors = dict(zip(distinct, embeddings.embed_static(distinct, settings), strict=True))
     seq = store.db.execute("SELECT coalesce(max(seq), 0) FROM article_vectors").fetchone()[0]
     with store.transaction():
         store.db.conn.executemany(
             "INSERT INTO article_vectors (article_id, model, seq, vector) VALUES (?, ?, ?, ?)",
-            [(row[0], embeddings.STATIC_MODEL_NAME, seq + 1 + i, vectors[p].astype(np.float32).tobytes())
-             for i, (row, p) in enumerate(zip(rows, passages))],
+            [
+                (row[0], embeddings.STATIC_MODEL_NAME, seq + 1 + i, vectors[p].astype(np.float32).tobytes())
+                for i, (row, p) in enumerate(zip(rows, passages, strict=True))
+            ],
         )
 
 
@@ -151,18 +153,27 @@ def main() -> None:
         for topic in TOPICS:
             hits = retrieve(store, topic, settings=settings, limit=15)
             times = timed(lambda t=topic: retrieve(store, t, settings=settings, limit=15), args.runs)
-            print(f"| retrieve | {topic[:60]} | {len(hits)} | {np.percentile(times, 50):.1f} | {np.percentile(times, 95):.1f} |")
+            print(
+                f"| retrieve | {topic[:60]} | {len(hits)} "
+                f"| {np.percentile(times, 50):.1f} | {np.percentile(times, 95):.1f} |"
+            )
         for words in WORDS:
             hits = search(store, words, settings=settings)
             times = timed(lambda w=words: search(store, w, settings=settings), args.runs)
-            print(f"| search | {words} | {len(hits)} | {np.percentile(times, 50):.1f} | {np.percentile(times, 95):.1f} |")
-        print(f"\n| {stored:,} articles | mode | topic | sentences | p50 ms | p95 ms |\n|---|---|---|---:|---:|---:|")
+            print(
+                f"| search | {words} | {len(hits)} "
+                f"| {np.percentile(times, 50):.1f} | {np.percentile(times, 95):.1f} |"
+            )
+        print(f"\n| {stored:,} articles | mode | topic | sentences | p50 ms | p95 ms |")
+        print("|---|---|---|---:|---:|---:|")
         for mode in BRIEF_MODES:
             for topic in TOPICS:
                 result = brief(store, topic, settings=settings, mode=mode)
                 times = timed(lambda t=topic, m=mode: brief(store, t, settings=settings, mode=m), args.runs)
-                print(f"| brief | {mode} | {topic[:50]} | {len(result.sentences)} | "
-                      f"{np.percentile(times, 50):.1f} | {np.percentile(times, 95):.1f} |")
+                print(
+                    f"| brief | {mode} | {topic[:50]} | {len(result.sentences)} "
+                    f"| {np.percentile(times, 50):.1f} | {np.percentile(times, 95):.1f} |"
+                )
         embeddings.embedding_model()
         memory["MiniLM loaded too (semantic summaries of single texts)"] = rss_mib()
         print("\n| process | RSS MiB |\n|---|---:|")

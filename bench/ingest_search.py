@@ -24,8 +24,8 @@ sys.path.insert(0, str(REPO))
 
 from summarizer.config import Settings  # noqa: E402
 from summarizer.sources.ingest import ingest  # noqa: E402
-from summarizer.store.search import search  # noqa: E402
 from summarizer.store import Store  # noqa: E402
+from summarizer.store.search import search  # noqa: E402
 
 QUERIES = {
     "rare": ["Lavrov", "Kilroy-Silk", "Yukos", "Gazprom"],
@@ -99,8 +99,10 @@ def main() -> None:
         results = ingest(store, [str(corpus)], settings)
         seconds = time.perf_counter() - start
         stored = store.count()
-        print(f"ingest: {records} records in {seconds:.1f} s = {records / seconds:,.0f} articles/s "
-              f"({stored} stored, {sum(r.outcome.value == 'failed' for r in results)} failed)")
+        print(
+            f"ingest: {records} records in {seconds:.1f} s = {records / seconds:,.0f} articles/s "
+            f"({stored} stored, {sum(r.outcome.value == 'failed' for r in results)} failed)"
+        )
 
         print(f"\nsearch over {stored} articles, {args.runs} runs per query, limit 10 (ms)")
         print(f"{'kind':<11} {'query':<26} {'hits':>5} {'p50':>7} {'p95':>7} {'peer p50':>9} {'peer p95':>9}")
@@ -113,9 +115,12 @@ def main() -> None:
                 peer = time_calls(lambda q=query: naive_search(store, q), max(5, args.runs // 5))
                 ours += times
                 peers += peer
-                print(f"{kind:<11} {query:<26} {len(hits):>5} {percentile(times, .5):>7.2f} "
-                      f"{percentile(times, .95):>7.2f} {percentile(peer, .5):>9.2f} {percentile(peer, .95):>9.2f}")
-            summary[kind] = (percentile(ours, .5), percentile(ours, .95), percentile(peers, .5))
+                print(
+                    f"{kind:<11} {query:<26} {len(hits):>5} {percentile(times, 0.5):>7.2f} "
+                    f"{percentile(times, 0.95):>7.2f} "
+                    f"{percentile(peer, 0.5):>9.2f} {percentile(peer, 0.95):>9.2f}"
+                )
+            summary[kind] = (percentile(ours, 0.5), percentile(ours, 0.95), percentile(peers, 0.5))
         print("\nby kind: p50 / p95 (peer p50, ratio peer/ours at p50)")
         for kind, (p50, p95, peer50) in summary.items():
             print(f"  {kind:<11} {p50:6.2f} / {p95:6.2f} ms   (peer {peer50:7.2f} ms, {peer50 / p50:5.1f}x)")

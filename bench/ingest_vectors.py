@@ -54,8 +54,10 @@ def main() -> None:
         static_model(Settings())
         print(f"| {args.articles:,} records | articles/s | vectors stored |\n|---|---:|---:|")
         for n in range(1, args.rounds + 1):
-            for label, settings in (("text searchable (VECTOR_SEARCH off)", Settings(vector_search=False)),
-                                    ("with vectors (VECTOR_SEARCH on)", Settings())):
+            for label, settings in (
+                ("text searchable (VECTOR_SEARCH off)", Settings(vector_search=False)),
+                ("with vectors (VECTOR_SEARCH on)", Settings()),
+            ):
                 per_second, vectors = rate(corpus, settings, folder)
                 print(f"| {label}, round {n} | {per_second:,.0f} | {vectors:,} |", flush=True)
 

@@ -59,8 +59,17 @@ def build(data: str, db: str, settings: Settings) -> tuple[Store, list[dict], di
             with path.open("w", encoding="utf-8") as out:
                 for topic in topics:
                     for doc in topic["docs"]:
-                        out.write(json.dumps({"url": f"duc2006/{doc['id']}", "title": doc.get("headline") or "",
-                                              "text": doc["text"], "date": doc.get("date")}) + "\n")
+                        out.write(
+                            json.dumps(
+                                {
+                                    "url": f"duc2006/{doc['id']}",
+                                    "title": doc.get("headline") or "",
+                                    "text": doc["text"],
+                                    "date": doc.get("date"),
+                                }
+                            )
+                            + "\n"
+                        )
             start = time.perf_counter()
             ingest(store, [str(path)], settings)
             print(f"ingested in {time.perf_counter() - start:.1f} s")
@@ -80,8 +89,13 @@ def orders(store: Store, query: str, settings: Settings) -> dict[str, list[tuple
     """(id, score) lists of bm25 alone, dense alone and the shipped fusion (no floor)."""
     terms = R.distinctive_terms(store, query)
     bm25 = list(R.lexical(store, terms, R.Filters(), depth=R.DEPTH).items())
-    dense = index_for(store).nearest(embeddings.embed_static([query], settings)[0], R.DEPTH, scopes=("global",))
-    fused = [(h.article.id, h.score) for h in R.retrieve(store, query, settings=settings, limit=2 * R.DEPTH, floor=0.0)]
+    dense = index_for(store).nearest(
+        embeddings.embed_static([query], settings)[0], R.DEPTH, scopes=("global",)
+    )
+    fused = [
+        (h.article.id, h.score)
+        for h in R.retrieve(store, query, settings=settings, limit=2 * R.DEPTH, floor=0.0)
+    ]
     return {"bm25": bm25, "dense": dense, "fused": fused}
 
 
@@ -125,11 +139,15 @@ def main() -> None:
             print(f"| {name} | " + " | ".join(f"{m:.1%}" for m in np.mean(rows, axis=0)) + " |")
 
     print("\n### the floor: 5-fold cross-validation over topics (title and question queries together)\n")
-    print("| fold | floor | held out: own top-5 passing | held out: empty with own docs left out "
-          "| held out: cited (top 5 passing) from own set | unrelated topics with any hit |")
+    print(
+        "| fold | floor | held out: own top-5 passing | held out: empty with own docs left out "
+        "| held out: cited (top 5 passing) from own set | unrelated topics with any hit |"
+    )
     print("|---|---:|---:|---:|---:|---:|")
     folds = np.array_split(np.random.default_rng(0).permutation(len(topics)), 5)
-    unrelated = {q: [h.score for h in R.retrieve(store, q, settings=settings, limit=25, floor=0.0)] for q in UNRELATED}
+    unrelated = {
+        q: [h.score for h in R.retrieve(store, q, settings=settings, limit=25, floor=0.0)] for q in UNRELATED
+    }
     floors = []
     for n, fold in enumerate(folds, 1):
         held = set(int(t) for t in fold)
@@ -138,15 +156,31 @@ def main() -> None:
         floors.append(floor)
         tp = np.concatenate([per_kind[k][0][t] for k in per_kind for t in held])
         tn = np.array([per_kind[k][1][t] for k in per_kind for t in held])
-        cited = [(i in own) for k in per_kind for t in held
-                 for own, ranked in [per_kind[k][2][t]] for i, s in [x for x in ranked if x[1] >= floor][:5]]
+        cited = [
+            (i in own)
+            for k in per_kind
+            for t in held
+            for own, ranked in [per_kind[k][2][t]]
+            for i, s in [x for x in ranked if x[1] >= floor][:5]
+        ]
         noisy = sum(any(s >= floor for s in scores) for scores in unrelated.values())
-        print(f"| {n} | {floor:.3f} | {np.mean(tp >= floor):.1%} | {np.mean(tn < floor):.1%} | "
-              f"{np.mean(cited):.1%} | {noisy} of {len(unrelated)} |")
-    print(f"\nfloor over the folds: mean {np.mean(floors):.3f} (min {min(floors):.3f}, max {max(floors):.3f}); "
-          f"shipped FLOOR = {R.FLOOR}")
-    print("\n### near-best: with something above the floor, also keep articles whose cosine is >= r x the best kept one\n")
-    print("| r | cited (top 5) from own set | top 15 from own set | own docs kept (of 25) | hits kept per topic |\n|---|---:|---:|---:|---:|")
+        print(
+            f"| {n} | {floor:.3f} | {np.mean(tp >= floor):.1%} | {np.mean(tn < floor):.1%} | "
+            f"{np.mean(cited):.1%} | {noisy} of {len(unrelated)} |"
+        )
+    print(
+        f"\nfloor over the folds: mean {np.mean(floors):.3f} (min {min(floors):.3f}, max {max(floors):.3f}); "
+        f"shipped FLOOR = {R.FLOOR}"
+    )
+    print(
+        "\n### near-best: with something above the floor, "
+        "also keep articles whose cosine is >= r x the best kept one\n"
+    )
+    print(
+        "| r | cited (top 5) from own set | top 15 from own set | own docs kept (of 25) "
+        "| hits kept per topic |\n"
+        "|---|---:|---:|---:|---:|"
+    )
     for near in (0.5, 0.6, 0.7, 0.8, 0.9, 2.0):
         cited, top15, kept_own, kept = [], [], [], []
         for kind in ("title", "question"):
@@ -158,8 +192,10 @@ def main() -> None:
                 top15 += [h.article.id in own for h in hits[:15]]
                 kept_own.append(sum(h.article.id in own for h in hits))
                 kept.append(len(hits))
-        print(f"| {near if near <= 1 else 'off'} | {np.mean(cited):.1%} | {np.mean(top15):.1%} | "
-              f"{np.mean(kept_own):.1f} | {np.mean(kept):.1f} |")
+        print(
+            f"| {near if near <= 1 else 'off'} | {np.mean(cited):.1%} | {np.mean(top15):.1%} | "
+            f"{np.mean(kept_own):.1f} | {np.mean(kept):.1f} |"
+        )
     words_only = Settings(vector_search=False)
     scored = []
     for kind in ("title", "question"):
@@ -168,9 +204,18 @@ def main() -> None:
             own = {i for i, o in owner.items() if o == t}
             hits = R.retrieve(store, query, settings=words_only, limit=2 * R.DEPTH, floor=0.0)
             scored.append([(h.article.id in own, h.score) for h in hits])
-    unrelated_words = [[h.score for h in R.retrieve(store, q, settings=words_only, floor=0.0)] for q in UNRELATED]
-    print(f"\n### words only (VECTOR_SEARCH off): the floor on word weight covered (shipped LEXICAL_FLOOR {R.LEXICAL_FLOOR})\n")
-    print("| floor | cited (top 5) from own set | queries with nothing (of 100) | unrelated topics with a hit |\n|---|---:|---:|---:|")
+    unrelated_words = [
+        [h.score for h in R.retrieve(store, q, settings=words_only, floor=0.0)] for q in UNRELATED
+    ]
+    print(
+        "\n### words only (VECTOR_SEARCH off): "
+        f"the floor on word weight covered (shipped LEXICAL_FLOOR {R.LEXICAL_FLOOR})\n"
+    )
+    print(
+        "| floor | cited (top 5) from own set | queries with nothing (of 100) "
+        "| unrelated topics with a hit |\n"
+        "|---|---:|---:|---:|"
+    )
     for floor in (0.5, 0.6, 0.7, 0.8, 0.9):
         cited = [own for hits in scored for own, _ in [h for h in hits if h[1] >= floor][:5]]
         empty = sum(not any(v >= floor for _, v in hits) for hits in scored)
@@ -179,6 +224,7 @@ def main() -> None:
     print("\nunrelated topics with the shipped floor (hits that pass; best relevance):")
     for query, scores in unrelated.items():
         print(f"  {query}: {sum(s >= R.FLOOR for s in scores)} hits; best {max(scores, default=0):.3f}")
+
 
 if __name__ == "__main__":
     main()

@@ -45,13 +45,23 @@ def prepare(item) -> dict | None:
     emb = embeddings.embed([c.text for c in cands])
     title = set(scoring.content_terms(item.title))
     st, se = tfidf @ tfidf.T, emb @ emb.T
-    base = np.array([
-        WEIGHTS.position * scoring.position_score(c.lead_rank)
-        + WEIGHTS.title * scoring.overlap(c.terms, title) - c.cost
-        for c in cands
-    ])
-    return {"passages": passages, "cands": cands, "st": st, "se": se, "base": base,
-            "ft": scoring.forward_centrality(cands, st), "fe": scoring.forward_centrality(cands, se)}
+    base = np.array(
+        [
+            WEIGHTS.position * scoring.position_score(c.lead_rank)
+            + WEIGHTS.title * scoring.overlap(c.terms, title)
+            - c.cost
+            for c in cands
+        ]
+    )
+    return {
+        "passages": passages,
+        "cands": cands,
+        "st": st,
+        "se": se,
+        "base": base,
+        "ft": scoring.forward_centrality(cands, st),
+        "fe": scoring.forward_centrality(cands, se),
+    }
 
 
 def summary(art: dict, variant: tuple) -> list[str]:
@@ -69,8 +79,10 @@ def summary(art: dict, variant: tuple) -> list[str]:
     scores = list(art["base"] + w * centrality)
 
     def repeats(i: int, j: int) -> bool:
-        return (scoring.overlap(cands[i].terms, cands[j].terms) >= WEIGHTS.duplicate_at
-                or art["se"][i, j] >= paraphrase)
+        return (
+            scoring.overlap(cands[i].terms, cands[j].terms) >= WEIGHTS.duplicate_at
+            or art["se"][i, j] >= paraphrase
+        )
 
     return [p.text for p in scoring.select(cands, scores, repeats, Budget(3), art["passages"])]
 
@@ -86,11 +98,14 @@ def main() -> None:
     scorer = rouge_scorer.RougeScorer(["rouge1"], use_stemmer=True)
 
     def rouge1(variant: tuple) -> np.ndarray:
-        return np.array([
-            100 * scorer.score(item.reference, "\n".join(summary(art, variant)))["rouge1"].fmeasure
-            if art else 0.0
-            for item, art in zip(items, arts)
-        ])
+        return np.array(
+            [
+                100 * scorer.score(item.reference, "\n".join(summary(art, variant)))["rouge1"].fmeasure
+                if art
+                else 0.0
+                for item, art in zip(items, arts, strict=True)
+            ]
+        )
 
     extractive = rouge1(("tfidf", 0.0, WEIGHTS.centrality, 9.0))  # 9: no paraphrase test
     variants = [("emb", 0.0, w, p) for w in (0.4, 0.6) for p in (0.85, 0.9)]
@@ -107,9 +122,11 @@ def main() -> None:
             best = max(variants, key=lambda v: scores[v][train].mean())
             held.append((float((scores[best] - extractive)[fold].mean()), best))
     margins = [m for m, _ in held]
-    print("nested CV, held-out margin of the variant chosen on the training folds: "
-          + " ".join(f"{m:+.2f}" for m in margins)
-          + f"; mean {np.mean(margins):+.2f}, negative {sum(m < 0 for m in margins)} of 15")
+    print(
+        "nested CV, held-out margin of the variant chosen on the training folds: "
+        + " ".join(f"{m:+.2f}" for m in margins)
+        + f"; mean {np.mean(margins):+.2f}, negative {sum(m < 0 for m in margins)} of 15"
+    )
     print("chosen:", sorted({str(v) for _, v in held}))
 
 

@@ -36,9 +36,7 @@ from summarizer.sentences import fix_glued_stops
 Splitter = Callable[[str], list[str]]
 
 _PYSBD = pysbd.Segmenter(language="en", clean=False)
-_TITLE_END = re.compile(
-    r"\b(?:Mr|Mrs|Ms|Dr|Prof|St|Gen|Sen|Rep|Gov|Lt|Col|Capt|Sgt|Rev|Jr|Sr|vs|Mt|Ft)\.$"
-)
+_TITLE_END = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|St|Gen|Sen|Rep|Gov|Lt|Col|Capt|Sgt|Rev|Jr|Sr|vs|Mt|Ft)\.$")
 _DECIMAL_END = re.compile(r"\d\.$")
 
 
@@ -96,7 +94,7 @@ def _fewest_pieces(summary: str, candidates: Iterable[str]) -> list[str] | None:
 
 def _errors(sentences: list[str]) -> dict[str, int]:
     counts = {"lower-start": 0, "title-abbr": 0, "decimal": 0, "stray": 0}
-    for before, after in zip(sentences, sentences[1:]):
+    for before, after in zip(sentences, sentences[1:], strict=False):
         counts["lower-start"] += after[:1].islower()
         counts["title-abbr"] += bool(_TITLE_END.search(before))
         counts["decimal"] += bool(_DECIMAL_END.search(before)) and after[:1].isdigit()
@@ -116,14 +114,25 @@ def main() -> None:
 
     # Reference sentences of each BBC summary: the fewest pieces over every splitter's output.
     union = [
-        {s for name in SPLITTERS for prefix in (False, True) for s in split(SPLITTERS[name], row["text"], prefix)}
+        {
+            s
+            for name in SPLITTERS
+            for prefix in (False, True)
+            for s in split(SPLITTERS[name], row["text"], prefix)
+        }
         for row in bbc
     ]
-    gold = [_fewest_pieces(row["summary"].strip(), pool) for row, pool in zip(bbc, union)]
-    usable = [(row, g) for row, g in zip(bbc, gold) if g]
+    gold = [_fewest_pieces(row["summary"].strip(), pool) for row, pool in zip(bbc, union, strict=True)]
+    usable = [(row, g) for row, g in zip(bbc, gold, strict=True) if g]
 
-    header = f"{'splitter':<22}{'bbc agree':>10}{'glued ok':>10}{'lower-start':>12}{'title-abbr':>11}{'decimal':>8}{'stray':>7}{'ms/article':>11}"
-    print(f"{len(texts)} articles ({len(cnn)} CNN/DM, {len(bbc)} BBC); {len(usable)} BBC summaries with reference boundaries")
+    header = (
+        f"{'splitter':<22}{'bbc agree':>10}{'glued ok':>10}{'lower-start':>12}"
+        f"{'title-abbr':>11}{'decimal':>8}{'stray':>7}{'ms/article':>11}"
+    )
+    print(
+        f"{len(texts)} articles ({len(cnn)} CNN/DM, {len(bbc)} BBC); "
+        f"{len(usable)} BBC summaries with reference boundaries"
+    )
     print(header)
     for name, splitter in SPLITTERS.items():
         for prefix in (False, True):

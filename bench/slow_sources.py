@@ -23,12 +23,16 @@ from summarizer.sources import poll
 from summarizer.sources.ingest import ingest
 from summarizer.store import Store
 
-STORY = " ".join(f"The council met on day {n} to discuss the harbour works and the budget." for n in range(20))
+STORY = " ".join(
+    f"The council met on day {n} to discuss the harbour works and the budget." for n in range(20)
+)
 
 
 def feed(server: LocalHTTPServer, name: str) -> str:
     html = "".join(f"<p>{STORY} Report {name}, part {n}.</p>" for n in range(3))
-    return rss_feed(name, [(f"{name} report", server.url(f"/a/{name}"), "Mon, 02 Nov 2026 08:00:00 GMT", html)])
+    return rss_feed(
+        name, [(f"{name} report", server.url(f"/a/{name}"), "Mon, 02 Nov 2026 08:00:00 GMT", html)]
+    )
 
 
 def main() -> None:
@@ -40,15 +44,30 @@ def main() -> None:
         drip = server.route("/drip", article_page("Drip", [STORY]), trickle=2.0)
         started = time.monotonic()
         results = ingest(store, [drip, str(story)], settings)
-        print(f"ingest [page at 1 byte / 2 s, local file]: {time.monotonic() - started:.1f} s; "
-              + "; ".join(f"{r.outcome.value}: {r.reason or r.title}" for r in results))
+        print(
+            f"ingest [page at 1 byte / 2 s, local file]: {time.monotonic() - started:.1f} s; "
+            + "; ".join(f"{r.outcome.value}: {r.reason or r.title}" for r in results)
+        )
 
         for fetchers in (1, poll.POLL_FETCHERS):
             store.db.execute("DELETE FROM sources")
-            urls = [server.route(f"/f{fetchers}-{n}.rss", feed(server, f"feed{fetchers}x{n}"),
-                                 content_type="application/rss+xml", delay=1.0) for n in range(8)]
-            urls.append(server.route(f"/drip{fetchers}.rss", feed(server, "drip"),
-                                     content_type="application/rss+xml", trickle=2.0))
+            urls = [
+                server.route(
+                    f"/f{fetchers}-{n}.rss",
+                    feed(server, f"feed{fetchers}x{n}"),
+                    content_type="application/rss+xml",
+                    delay=1.0,
+                )
+                for n in range(8)
+            ]
+            urls.append(
+                server.route(
+                    f"/drip{fetchers}.rss",
+                    feed(server, "drip"),
+                    content_type="application/rss+xml",
+                    trickle=2.0,
+                )
+            )
             for url in urls:
                 store.add_source(url)
             default = poll.POLL_FETCHERS
@@ -58,8 +77,10 @@ def main() -> None:
             elapsed = time.monotonic() - started
             poll.POLL_FETCHERS = default
             failed = [r.error for r in reports if not r.ok]
-            print(f"poll of 8 feeds (1 s each) + 1 trickling, {fetchers} download thread(s): {elapsed:.1f} s; "
-                  f"{sum(r.ok for r in reports)} ok, failed: {failed}")
+            print(
+                f"poll of 8 feeds (1 s each) + 1 trickling, {fetchers} download thread(s): {elapsed:.1f} s; "
+                f"{sum(r.ok for r in reports)} ok, failed: {failed}"
+            )
         store.close()
 
 

@@ -67,26 +67,42 @@ def main() -> None:
         conn = apsw.Connection(str(Path(tmp) / "vec.db"))
         conn.enable_load_extension(True)
         conn.load_extension(sqlite_vec.loadable_path())
-        conn.execute(f"CREATE VIRTUAL TABLE vec USING vec0(embedding float[{dims}] distance_metric=cosine, scope text)")
+        conn.execute(
+            f"CREATE VIRTUAL TABLE vec USING vec0(embedding float[{dims}] distance_metric=cosine, scope text)"
+        )
         with conn:
-            conn.executemany("INSERT INTO vec (rowid, embedding, scope) VALUES (?, ?, ?)",
-                             ((i + 1, vectors[i].tobytes(), "global") for i in range(n)))
+            conn.executemany(
+                "INSERT INTO vec (rowid, embedding, scope) VALUES (?, ?, ?)",
+                ((i + 1, vectors[i].tobytes(), "global") for i in range(n)),
+            )
         plain_ms, filtered_ms = [], []
         for q in queries:
             start = time.perf_counter()
-            plain = conn.execute("SELECT rowid, distance FROM vec WHERE embedding MATCH ? AND k = 10", [q.tobytes()]).fetchall()
+            plain = conn.execute(
+                "SELECT rowid, distance FROM vec WHERE embedding MATCH ? AND k = 10", [q.tobytes()]
+            ).fetchall()
             plain_ms.append((time.perf_counter() - start) * 1000)
             start = time.perf_counter()
-            conn.execute("SELECT rowid FROM vec WHERE embedding MATCH ? AND k = 10 AND scope = 'global'", [q.tobytes()]).fetchall()
+            conn.execute(
+                "SELECT rowid FROM vec WHERE embedding MATCH ? AND k = 10 AND scope = 'global'", [q.tobytes()]
+            ).fetchall()
             filtered_ms.append((time.perf_counter() - start) * 1000)
         same = [i for i, _ in index.nearest(queries[-1], 10, scopes=("global",))] == [r for r, _ in plain]
 
-    print(f"{n:,} vectors x {dims} float32, top 10, {args.runs} queries (ms); numpy index load {load:.2f} s; "
-          f"same top 10: {same}")
+    print(
+        f"{n:,} vectors x {dims} float32, top 10, {args.runs} queries (ms); numpy index load {load:.2f} s; "
+        f"same top 10: {same}"
+    )
     print("| search | p50 | p95 |\n|---|---:|---:|")
-    print(f"| numpy, in-memory matrix (+ scope mask) | {percentile(numpy_ms, 50):.2f} | {percentile(numpy_ms, 95):.2f} |")
+    print(
+        "| numpy, in-memory matrix (+ scope mask) "
+        f"| {percentile(numpy_ms, 50):.2f} | {percentile(numpy_ms, 95):.2f} |"
+    )
     print(f"| sqlite-vec vec0 | {percentile(plain_ms, 50):.2f} | {percentile(plain_ms, 95):.2f} |")
-    print(f"| sqlite-vec vec0 + scope metadata filter | {percentile(filtered_ms, 50):.2f} | {percentile(filtered_ms, 95):.2f} |")
+    print(
+        "| sqlite-vec vec0 + scope metadata filter "
+        f"| {percentile(filtered_ms, 50):.2f} | {percentile(filtered_ms, 95):.2f} |"
+    )
 
 
 if __name__ == "__main__":

@@ -90,12 +90,15 @@ def main() -> None:
     items, _ = load_items(args.data, args.limit)
     systems = ["lead3", "extractive"] + (["semantic"] if args.semantic else [])
     scores = {name: per_article_rouge1(name, items, settings, args.sentences) for name in systems}
-    print(f"{args.data}: {len(items)} articles, ROUGE-1 F1 "
-          + ", ".join(f"{name} {values.mean():.2f}" for name, values in scores.items()))
+    print(
+        f"{args.data}: {len(items)} articles, ROUGE-1 F1 "
+        + ", ".join(f"{name} {values.mean():.2f}" for name, values in scores.items())
+    )
     report = describe("extractive - lead3", scores["extractive"] - scores["lead3"], args.folds, args.shuffles)
     if args.semantic:
-        report += describe("semantic - extractive", scores["semantic"] - scores["extractive"],
-                           args.folds, args.shuffles)
+        report += describe(
+            "semantic - extractive", scores["semantic"] - scores["extractive"], args.folds, args.shuffles
+        )
     print("\n".join(report))
 
 

@@ -50,7 +50,11 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 EXTENSIONS: tuple[str, ...] = (
-    "bot.commands_brief", "bot.commands_sources", "bot.tasks", "bot.digests", "bot.heartbeat",
+    "bot.commands_brief",
+    "bot.commands_sources",
+    "bot.tasks",
+    "bot.digests",
+    "bot.heartbeat",
 )
 DEFAULT_API_BASE = "https://discord.com/api/v10"
 DEFAULT_GATEWAY = "wss://gateway.discord.gg/"
@@ -74,8 +78,12 @@ def api_base(url: str) -> str:
 def point_discord_at(settings: Settings) -> None:
     """Send REST calls and the gateway connection where the settings say (discord.py reads
     these class attributes on every request/connection; tests pin that they still exist)."""
-    discord.http.Route.BASE = api_base(settings.discord_api_base) if settings.discord_api_base else DEFAULT_API_BASE
-    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url or DEFAULT_GATEWAY)
+    discord.http.Route.BASE = (
+        api_base(settings.discord_api_base) if settings.discord_api_base else DEFAULT_API_BASE
+    )
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(
+        settings.discord_gateway_url or DEFAULT_GATEWAY
+    )
 
 
 def scope_of(interaction: discord.Interaction) -> str:
@@ -158,7 +166,7 @@ class BriefBot(commands.Bot):
             lane: _StorePool(settings.database_path, workers, f"briefbot-{lane}")
             for lane, workers in LANES.items()
         }
-        self.tree.on_error = self._on_app_command_error
+        self.tree.error(self._on_app_command_error)
         self.shutting_down = False
         self._answering: dict[asyncio.Task, discord.Interaction] = {}
         self._refused = 0
@@ -214,7 +222,9 @@ class BriefBot(commands.Bot):
             if interaction.type is discord.InteractionType.autocomplete:
                 await interaction.response.autocomplete([])
             else:
-                await interaction.response.send_message(SHUTDOWN_TEXT, ephemeral=True, allowed_mentions=NO_MENTIONS)
+                await interaction.response.send_message(
+                    SHUTDOWN_TEXT, ephemeral=True, allowed_mentions=NO_MENTIONS
+                )
         except discord.HTTPException:
             log.info("could not refuse an interaction during shutdown", exc_info=True)
 
@@ -223,11 +233,17 @@ class BriefBot(commands.Bot):
         finish, up to SHUTDOWN_GRACE seconds; the ones still running then are stopped and get
         a short apology, so nobody is left with "thinking..." forever."""
         current = asyncio.current_task()
-        answering = {task: ix for task, ix in self._answering.items() if task is not current and not task.done()}
+        answering = {
+            task: ix for task, ix in self._answering.items() if task is not current and not task.done()
+        }
         finished: set[asyncio.Task] = set()
         late: set[asyncio.Task] = set()
         if answering:
-            log.info("letting %d answer(s) finish (up to %.0f s) before closing", len(answering), self.settings.shutdown_grace)
+            log.info(
+                "letting %d answer(s) finish (up to %.0f s) before closing",
+                len(answering),
+                self.settings.shutdown_grace,
+            )
             finished, late = await asyncio.wait(answering, timeout=self.settings.shutdown_grace)
             for task in late:
                 task.cancel()
@@ -235,14 +251,18 @@ class BriefBot(commands.Bot):
         log.info(
             "shutdown: %d answer(s) finished, %d apologised for after the grace period, "
             "%d interaction(s) refused during shutdown",
-            len(finished), len(late), self._refused,
+            len(finished),
+            len(late),
+            self._refused,
         )
 
     async def _apologise(self, interaction: discord.Interaction) -> None:
         """Replace a pending "thinking..." with SHUTDOWN_TEXT (a click gets an ephemeral note)."""
         try:
             if not interaction.response.is_done():
-                await interaction.response.send_message(SHUTDOWN_TEXT, ephemeral=True, allowed_mentions=NO_MENTIONS)
+                await interaction.response.send_message(
+                    SHUTDOWN_TEXT, ephemeral=True, allowed_mentions=NO_MENTIONS
+                )
             elif interaction.type is discord.InteractionType.component:
                 await interaction.followup.send(SHUTDOWN_TEXT, ephemeral=True, allowed_mentions=NO_MENTIONS)
             else:

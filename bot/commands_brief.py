@@ -61,7 +61,10 @@ MODEL_LANE = {"semantic": "summaries", "abstractive": "summaries"}  # other mode
 HARD_LIMIT_FACTOR = 3  # a brief unanswered after this many queue deadlines gets an apology
 TOKEN_MARGIN = 14 * 60.0  # seconds: every answer goes out before the 15-minute token expires
 # custom_id: brief:<action>:<request id, base 36>:<mode shown>:<words shown> (<= 100 chars)
-BUTTON_TEMPLATE = r"brief:(?P<action>longer|shorter|to-[a-z]+):(?P<rid>[0-9a-z]{1,12}):(?P<mode>[a-z]{1,20}):(?P<words>\d{1,4})"
+BUTTON_TEMPLATE = (
+    r"brief:(?P<action>longer|shorter|to-[a-z]+):(?P<rid>[0-9a-z]{1,12})"
+    r":(?P<mode>[a-z]{1,20}):(?P<words>\d{1,4})"
+)
 
 BUSY_TEXT = "I'm answering too many briefs right now; please try again in a minute."
 SLOW_TEXT = "This brief took too long to prepare; please try again in a minute."
@@ -107,16 +110,26 @@ def save_request(store: Store, request: BriefRequest, now: datetime, keep: timed
         cursor = store.db.execute(
             "INSERT INTO brief_requests (topic, articles, since, scope, user_id, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            [request.topic, request.articles, request.since, request.scope, str(request.user_id), utc_iso(now)],
+            [
+                request.topic,
+                request.articles,
+                request.since,
+                request.scope,
+                str(request.user_id),
+                utc_iso(now),
+            ],
         )
     return int(cursor.lastrowid or 0)
 
 
-def load_request(store: Store, request_id: int, mode: str, words: int, not_before: datetime) -> BriefRequest | None:
+def load_request(
+    store: Store, request_id: int, mode: str, words: int, not_before: datetime
+) -> BriefRequest | None:
     """The stored request `request_id` shown in `mode` with `words`, or None when it is
     unknown or older than `not_before`."""
     row = store.db.execute(
-        "SELECT topic, articles, since, scope, user_id, created_at FROM brief_requests WHERE id = ?", [request_id]
+        "SELECT topic, articles, since, scope, user_id, created_at FROM brief_requests WHERE id = ?",
+        [request_id],
     ).fetchone()
     created = parse_utc(row[5]) if row else None
     if row is None or created is None or created < not_before:
@@ -177,18 +190,28 @@ class BriefButton(discord.ui.DynamicItem[discord.ui.Button], template=BUTTON_TEM
     """Longer / Shorter / another mode, for the brief whose state is in the custom id; any
     bot process answers it (after a restart too)."""
 
-    def __init__(self, action: str, request_id: int, mode: str, words: int, *, label: str, disabled: bool = False):
+    def __init__(
+        self, action: str, request_id: int, mode: str, words: int, *, label: str, disabled: bool = False
+    ):
         custom_id = f"brief:{action}:{_base36(request_id)}:{mode}:{words}"
         super().__init__(
-            discord.ui.Button(label=label, custom_id=custom_id, disabled=disabled, style=discord.ButtonStyle.secondary)
+            discord.ui.Button(
+                label=label, custom_id=custom_id, disabled=disabled, style=discord.ButtonStyle.secondary
+            )
         )
         self.action, self.request_id, self.mode, self.words = action, request_id, mode, words
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str], /):
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str], /
+    ):
         return cls(
-            match["action"], int(match["rid"], 36), match["mode"], int(match["words"]),
-            label=getattr(item, "label", None) or "", disabled=bool(getattr(item, "disabled", False)),
+            match["action"],
+            int(match["rid"], 36),
+            match["mode"],
+            int(match["words"]),
+            label=getattr(item, "label", None) or "",
+            disabled=bool(getattr(item, "disabled", False)),
         )
 
     async def callback(self, interaction: discord.Interaction) -> None:
@@ -197,7 +220,9 @@ class BriefButton(discord.ui.DynamicItem[discord.ui.Button], template=BUTTON_TEM
             await cog.clicked(interaction, self)
 
 
-class OldBriefButton(discord.ui.DynamicItem[discord.ui.Button], template=r"brief:(?:longer|shorter|mode:[a-z]+)"):
+class OldBriefButton(
+    discord.ui.DynamicItem[discord.ui.Button], template=r"brief:(?:longer|shorter|mode:[a-z]+)"
+):
     """Buttons of briefs posted before buttons carried their state (their request is unknown):
     a click says the brief expired and removes them, instead of "This interaction failed"."""
 
@@ -205,7 +230,9 @@ class OldBriefButton(discord.ui.DynamicItem[discord.ui.Button], template=r"brief
         super().__init__(item)
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str], /):
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str], /
+    ):
         return cls(discord.ui.Button(label=getattr(item, "label", None) or "", custom_id=match.group(0)))
 
     async def callback(self, interaction: discord.Interaction) -> None:
@@ -294,7 +321,6 @@ class TopicSuggestions:
         return matches[:AUTOCOMPLETE_CHOICES]
 
 
-
 class BriefCog(commands.Cog):
     """The /brief command and its buttons."""
 
@@ -326,7 +352,9 @@ class BriefCog(commands.Cog):
             except Exception as error:  # the mode's own error reaches users when they ask for it
                 log.warning("could not prepare the %r mode: %s", mode, error)
 
-    @app_commands.command(name="brief", description="A short summary of the stored news on a topic, with sources")
+    @app_commands.command(
+        name="brief", description="A short summary of the stored news on a topic, with sources"
+    )
     @app_commands.describe(
         topic="What to brief on: words, a name, or a quoted phrase",
         mode="How to summarize (default: the server's default mode)",
@@ -349,7 +377,8 @@ class BriefCog(commands.Cog):
         topic = " ".join(topic.split())
         if len(topic) > MAX_TOPIC:  # Discord enforces the option's limit; a proxy might not
             await interaction.response.send_message(
-                f"That topic is {len(topic)} characters long: keep it under {MAX_TOPIC}, a few words are best.",
+                f"That topic is {len(topic)} characters long: "
+                f"keep it under {MAX_TOPIC}, a few words are best.",
                 ephemeral=True,
                 allowed_mentions=NO_MENTIONS,
             )
@@ -373,7 +402,9 @@ class BriefCog(commands.Cog):
         await self.finish(interaction, content=text, embed=embed, view=view, ephemeral=private)
 
     @brief.autocomplete("topic")
-    async def topic_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    async def topic_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
         suggestions = await self.topics.suggest(scope_of(interaction), current)
         choices = []
         for text in suggestions:
@@ -447,9 +478,15 @@ class BriefCog(commands.Cog):
         """Edit the deferred reply into the answer; when that edit fails (e.g. rate limited past
         discord.py's retries), send the answer as a follow-up, which replaces "thinking..."."""
         try:
-            await interaction.edit_original_response(content=content, embed=embed, view=view, allowed_mentions=NO_MENTIONS)
+            await interaction.edit_original_response(
+                content=content, embed=embed, view=view, allowed_mentions=NO_MENTIONS
+            )
         except discord.HTTPException as error:
-            log.warning("could not edit the reply into the answer (%s %s): sending a follow-up", error.status, error.code)
+            log.warning(
+                "could not edit the reply into the answer (%s %s): sending a follow-up",
+                error.status,
+                error.code,
+            )
             await interaction.followup.send(
                 content=content or discord.utils.MISSING,
                 embed=embed or discord.utils.MISSING,
@@ -475,7 +512,9 @@ class BriefCog(commands.Cog):
                 await self.expired(interaction)
                 return
             if interaction.user.id != request.user_id:
-                await interaction.response.send_message(NOT_YOURS_TEXT, ephemeral=True, allowed_mentions=NO_MENTIONS)
+                await interaction.response.send_message(
+                    NOT_YOURS_TEXT, ephemeral=True, allowed_mentions=NO_MENTIONS
+                )
                 return
             await self.rerun(interaction, button.request_id, request.after(button.action))
         except Exception as error:

@@ -8,6 +8,7 @@ is told there once, and `/sources list` shows why; adding the feed again resumes
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING, cast
 
 import discord
 from discord import app_commands
@@ -23,6 +24,9 @@ from summarizer.store import Store, parse_utc
 from .app import NO_MENTIONS, BriefBot, scope_of
 from .checks import require_manage_guild
 from .render import CONTENT_LIMIT, embed_pages, escape, link, message_batches, safe_url, timestamp, truncate
+
+if TYPE_CHECKING:  # bot.tasks is loaded as an extension: its classes are not the imported ones
+    from .tasks import PollCog
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +70,12 @@ def follow_feed(store: Store, url: str, settings: Settings, scope: str, channel_
         return existing, "added"
     if existing.get("disabled_at"):
         store.update_source(
-            existing["id"], disabled_at=None, disabled_reason=None, consecutive_failures=0,
-            next_poll_at=None, added_in_channel=channel_id,
+            existing["id"],
+            disabled_at=None,
+            disabled_reason=None,
+            consecutive_failures=0,
+            next_poll_at=None,
+            added_in_channel=channel_id,
         )
         return existing, "resumed"
     return existing, "already"
@@ -104,14 +112,20 @@ def ingest_line(result: IngestResult) -> str:
 
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
-class SourcesCog(commands.GroupCog, group_name="sources", group_description="The feeds this server follows, and pages to add now"):
+class SourcesCog(
+    commands.GroupCog,
+    group_name="sources",
+    group_description="The feeds this server follows, and pages to add now",
+):
     """Feeds scoped to the server (guild id); their articles are visible only there."""
 
     def __init__(self, bot: BriefBot):
         self.bot = bot
         super().__init__()
 
-    @app_commands.command(name="add", description="Follow an RSS or Atom feed: its new articles are stored as they appear")
+    @app_commands.command(
+        name="add", description="Follow an RSS or Atom feed: its new articles are stored as they appear"
+    )
     @app_commands.describe(url="The feed's address (https://...)")
     @require_manage_guild("add sources")
     async def add(self, interaction: discord.Interaction, url: app_commands.Range[str, 1, URL_CHARS]) -> None:
@@ -119,7 +133,11 @@ class SourcesCog(commands.GroupCog, group_name="sources", group_description="The
             return
         try:
             source, outcome = await self.bot.in_store(
-                follow_feed, url.strip(), self.bot.settings, scope_of(interaction), str(interaction.channel_id)
+                follow_feed,
+                url.strip(),
+                self.bot.settings,
+                scope_of(interaction),
+                str(interaction.channel_id),
             )
         except TooManyFeeds as error:
             text = f"Could not add that feed: {error}"
@@ -132,12 +150,14 @@ class SourcesCog(commands.GroupCog, group_name="sources", group_description="The
             else:
                 verb = "Now following" if outcome == "added" else "Following again"
                 text = f"{verb} {name}; its new articles arrive every {self.bot.settings.poll_interval}."
-                poller = self.bot.get_cog("PollCog")
+                poller = cast("PollCog | None", self.bot.get_cog("PollCog"))
                 if poller is not None:
                     poller.poll_soon()
         await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
-    @app_commands.command(name="list", description="The feeds this server follows, and how their last read went")
+    @app_commands.command(
+        name="list", description="The feeds this server follows, and how their last read went"
+    )
     async def list_(self, interaction: discord.Interaction) -> None:
         sources = await self.bot.in_store(Store.list_sources, scope_of(interaction), quick=True)
         if not sources:
@@ -153,24 +173,32 @@ class SourcesCog(commands.GroupCog, group_name="sources", group_description="The
             title=f"Feeds followed here ({count})",
         )
         batches = message_batches(embeds)
-        await interaction.response.send_message(embeds=batches[0], ephemeral=True, allowed_mentions=NO_MENTIONS)
+        await interaction.response.send_message(
+            embeds=batches[0], ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
         for batch in batches[1:]:
             await interaction.followup.send(embeds=batch, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     @app_commands.command(name="remove", description="Stop following a feed (articles already stored stay)")
     @app_commands.describe(url="The feed's address, as /sources list shows it")
     @require_manage_guild("remove sources")
-    async def remove(self, interaction: discord.Interaction, url: app_commands.Range[str, 1, URL_CHARS]) -> None:
+    async def remove(
+        self, interaction: discord.Interaction, url: app_commands.Range[str, 1, URL_CHARS]
+    ) -> None:
         removed = await self.bot.in_store(Store.remove_source, url.strip(), scope_of(interaction), quick=True)
         shown = truncate(url.strip(), 300).replace("`", "'")  # inside backticks: no escaping
         if removed:
             text = f"Stopped following <{safe_url(url) or shown}>; its stored articles stay."
         else:
             text = f"This server does not follow `{shown}`; `/sources list` shows the feeds it follows."
-        await interaction.response.send_message(truncate(text, CONTENT_LIMIT), ephemeral=True, allowed_mentions=NO_MENTIONS)
+        await interaction.response.send_message(
+            truncate(text, CONTENT_LIMIT), ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
 
     @remove.autocomplete("url")
-    async def remove_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    async def remove_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
         sources = await self.bot.in_store(Store.list_sources, scope_of(interaction), quick=True)
         needle = current.lower()
         choices = []
@@ -183,10 +211,14 @@ class SourcesCog(commands.GroupCog, group_name="sources", group_description="The
     @app_commands.command(name="ingest", description="Add one web page to this server's articles now")
     @app_commands.describe(url="The page's address (https://...)")
     @require_manage_guild("add pages")
-    async def ingest_(self, interaction: discord.Interaction, url: app_commands.Range[str, 1, URL_CHARS]) -> None:
+    async def ingest_(
+        self, interaction: discord.Interaction, url: app_commands.Range[str, 1, URL_CHARS]
+    ) -> None:
         if not await _accept_url(interaction, url):
             return
-        results = await self.bot.in_store(ingest, [url.strip()], self.bot.settings, scope=scope_of(interaction))
+        results = await self.bot.in_store(
+            ingest, [url.strip()], self.bot.settings, scope=scope_of(interaction)
+        )
         lines = [ingest_line(r) for r in results] or ["Nothing could be read at that address."]
         text = truncate("\n".join(lines), CONTENT_LIMIT)
         await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)

@@ -56,8 +56,11 @@ SUMMARY_CHARS = 1500  # a story's summary in its embed (1-2 sentences are far sh
 ALSO_SOURCES = 5  # other sources linked under a story
 # Discord error codes meaning the channel itself is unusable: Unknown Channel, Missing Access,
 # Missing Permissions. Anything else (rate limits, outages) is retried without counting.
-CHANNEL_GONE = {10003: "the channel was deleted", 50001: "the bot cannot see the channel",
-                50013: "the bot may not post in the channel"}
+CHANNEL_GONE = {
+    10003: "the channel was deleted",
+    50001: "the bot cannot see the channel",
+    50013: "the bot may not post in the channel",
+}
 
 
 def _story_embed(story: engine.DigestStory) -> discord.Embed:
@@ -70,11 +73,16 @@ def _story_embed(story: engine.DigestStory) -> discord.Embed:
     lines = [truncate(escape(story.summary), SUMMARY_CHARS)] if story.summary else []
     line = " · ".join(details)
     if citation.also:
-        line += " · also: " + ", ".join(link(site or "link", url)
-                                         for site, url in citation.also[:ALSO_SOURCES])
+        line += " · also: " + ", ".join(
+            link(site or "link", url) for site, url in citation.also[:ALSO_SOURCES]
+        )
     lines.append(line)
-    return discord.Embed(title=title, description=truncate("\n".join(lines), DESCRIPTION_LIMIT),
-                         colour=BRIEF_COLOR, url=safe_url(citation.url))
+    return discord.Embed(
+        title=title,
+        description=truncate("\n".join(lines), DESCRIPTION_LIMIT),
+        colour=BRIEF_COLOR,
+        url=safe_url(citation.url),
+    )
 
 
 def digest_messages(digest: engine.Digest, local_date: date, *, preview: bool = False) -> list[dict]:
@@ -115,12 +123,12 @@ class DigestCommands(app_commands.Group):
     """`/digest ...`: the group registered on the bot's tree."""
 
     def __init__(self, bot: BriefBot):
-        super().__init__(name="digest", description="Daily news digests posted in this channel",
-                         guild_only=True)
+        super().__init__(
+            name="digest", description="Daily news digests posted in this channel", guild_only=True
+        )
         self.bot = bot
 
-    @app_commands.command(name="subscribe", description="Post a daily digest in this channel "
-                          "(Manage Server)")
+    @app_commands.command(name="subscribe", description="Post a daily digest in this channel (Manage Server)")
     @app_commands.describe(
         topic="Only stories about this (leave empty for every new story)",
         time="Local time of day to post, 24-hour HH:MM (default from the bot's settings)",
@@ -139,13 +147,20 @@ class DigestCommands(app_commands.Group):
         settings, now = self.bot.settings, self.bot.clock()
         try:
             subscription, created = await self.bot.in_store(
-                engine.subscribe, str(interaction.guild_id), str(interaction.channel_id),
-                topic, time, timezone, max_stories, created_by=str(interaction.user.id),
-                now=now, settings=settings, quick=True,
+                engine.subscribe,
+                str(interaction.guild_id),
+                str(interaction.channel_id),
+                topic,
+                time,
+                timezone,
+                max_stories,
+                created_by=str(interaction.user.id),
+                now=now,
+                settings=settings,
+                quick=True,
             )
         except BriefbotError as error:
-            await interaction.response.send_message(str(error), ephemeral=True,
-                                                    allowed_mentions=NO_MENTIONS)
+            await interaction.response.send_message(str(error), ephemeral=True, allowed_mentions=NO_MENTIONS)
             return
         verb = "Subscribed" if created else "Updated the digest:"
         await interaction.response.send_message(
@@ -156,53 +171,55 @@ class DigestCommands(app_commands.Group):
     async def _timezone_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=zone, value=zone)
-                for zone in engine.matching_timezones(current, limit=25)]
+        return [
+            app_commands.Choice(name=zone, value=zone)
+            for zone in engine.matching_timezones(current, limit=25)
+        ]
 
-    @app_commands.command(name="unsubscribe", description="Stop this channel's daily digest "
-                          "(Manage Server)")
+    @app_commands.command(name="unsubscribe", description="Stop this channel's daily digest (Manage Server)")
     @require_manage_guild("stop this channel's daily digest")
     async def unsubscribe(self, interaction: discord.Interaction) -> None:
-        removed = await self.bot.in_store(engine.unsubscribe, str(interaction.channel_id),
-                                          quick=True)
-        text = ("This channel's daily digest is stopped." if removed
-                else "This channel has no daily digest to stop.")
-        await interaction.response.send_message(text, ephemeral=not removed,
-                                                allowed_mentions=NO_MENTIONS)
+        removed = await self.bot.in_store(engine.unsubscribe, str(interaction.channel_id), quick=True)
+        text = (
+            "This channel's daily digest is stopped."
+            if removed
+            else "This channel has no daily digest to stop."
+        )
+        await interaction.response.send_message(text, ephemeral=not removed, allowed_mentions=NO_MENTIONS)
 
-    @app_commands.command(name="list", description="This server's daily digests and when each "
-                          "runs next")
+    @app_commands.command(name="list", description="This server's daily digests and when each runs next")
     async def list_digests(self, interaction: discord.Interaction) -> None:
         now = self.bot.clock()
-        found = await self.bot.in_store(engine.list_subscriptions, str(interaction.guild_id),
-                                        quick=True)
+        found = await self.bot.in_store(engine.list_subscriptions, str(interaction.guild_id), quick=True)
         if not found:
             pages = ["No channel in this server has a daily digest. Start one with `/digest subscribe`."]
         else:  # every digest shown: pages of at most 2,000 characters, never cut silently
             pages = split_text("\n".join(f"• {_describe(s, now)}" for s in found), CONTENT_LIMIT)
-        await interaction.response.send_message(pages[0], ephemeral=True,
-                                                allowed_mentions=NO_MENTIONS)
+        await interaction.response.send_message(pages[0], ephemeral=True, allowed_mentions=NO_MENTIONS)
         for page in pages[1:]:
             await interaction.followup.send(page, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
-    @app_commands.command(name="preview", description="See this channel's digest as it would "
-                          "be now (only you see it)")
+    @app_commands.command(
+        name="preview", description="See this channel's digest as it would be now (only you see it)"
+    )
     async def preview(self, interaction: discord.Interaction) -> None:
-        subscription = await self.bot.in_store(engine.get_subscription,
-                                               str(interaction.channel_id), quick=True)
+        subscription = await self.bot.in_store(
+            engine.get_subscription, str(interaction.channel_id), quick=True
+        )
         if subscription is None:
             await interaction.response.send_message(
                 "This channel has no daily digest yet: a member with Manage Server can start "
-                "one with `/digest subscribe`.", ephemeral=True, allowed_mentions=NO_MENTIONS)
+                "one with `/digest subscribe`.",
+                ephemeral=True,
+                allowed_mentions=NO_MENTIONS,
+            )
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         now = self.bot.clock()
-        digest = await self.bot.in_store(engine.compose_digest, subscription, now,
-                                         self.bot.settings)
+        digest = await self.bot.in_store(engine.compose_digest, subscription, now, self.bot.settings)
         local_date = now.astimezone(subscription.zone).date()
         for message in digest_messages(digest, local_date, preview=True):
-            await interaction.followup.send(**message, ephemeral=True,
-                                            allowed_mentions=NO_MENTIONS)
+            await interaction.followup.send(**message, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
 class DigestScheduler(commands.Cog):
@@ -251,18 +268,18 @@ class DigestScheduler(commands.Cog):
             except Exception:
                 log.exception("digest for channel %s failed", subscription.channel_id)
 
-    async def post(self, subscription: engine.Subscription, local_date: date,
-                   now: datetime) -> bool:
+    async def post(self, subscription: engine.Subscription, local_date: date, now: datetime) -> bool:
         """Compose, claim, post and settle one digest. True when it was posted by this call."""
         bot, settings = self.bot, self.bot.settings
-        digest = await bot.in_store(engine.compose_digest, subscription, now, settings,
-                                    background=True)
-        claimed = await bot.in_store(engine.record_digest, subscription, local_date, digest, now,
-                                     background=True)
+        digest = await bot.in_store(engine.compose_digest, subscription, now, settings, background=True)
+        claimed = await bot.in_store(
+            engine.record_digest, subscription, local_date, digest, now, background=True
+        )
         if not claimed:
             return False
-        channel = bot.get_partial_messageable(int(subscription.channel_id),
-                                              guild_id=int(subscription.guild_id))
+        channel = bot.get_partial_messageable(
+            int(subscription.channel_id), guild_id=int(subscription.guild_id)
+        )
         sent = 0
         try:
             for message in digest_messages(digest, local_date):
@@ -270,41 +287,60 @@ class DigestScheduler(commands.Cog):
                 sent += 1
         except (discord.HTTPException, OSError) as error:
             if sent == 0:
-                await bot.in_store(engine.release_digest, subscription.id, local_date,
-                                   background=True)
+                await bot.in_store(engine.release_digest, subscription.id, local_date, background=True)
                 self._held[(subscription.id, local_date)] = now + RETRY_AFTER_FAILURE
                 if await self._refused(subscription, error, now):
                     return False
-                log.warning("could not post the digest to channel %s (%s); retrying later",
-                            subscription.channel_id, error)
+                log.warning(
+                    "could not post the digest to channel %s (%s); retrying later",
+                    subscription.channel_id,
+                    error,
+                )
                 return False
-            log.warning("digest to channel %s only partly posted (%d messages): %s",
-                        subscription.channel_id, sent, error)
-        await bot.in_store(engine.mark_posted, subscription.id, local_date, bot.clock(),
-                           background=True)
+            log.warning(
+                "digest to channel %s only partly posted (%d messages): %s",
+                subscription.channel_id,
+                sent,
+                error,
+            )
+        await bot.in_store(engine.mark_posted, subscription.id, local_date, bot.clock(), background=True)
         if subscription.post_failures:
             await bot.in_store(engine.clear_post_failures, subscription.id, background=True)
-        log.info("posted the %s digest to channel %s (%d stories)", local_date,
-                 subscription.channel_id, len(digest.stories))
+        log.info(
+            "posted the %s digest to channel %s (%d stories)",
+            local_date,
+            subscription.channel_id,
+            len(digest.stories),
+        )
         return True
 
-    async def _refused(self, subscription: engine.Subscription, error: BaseException,
-                       now: datetime) -> bool:
+    async def _refused(self, subscription: engine.Subscription, error: BaseException, now: datetime) -> bool:
         """Count a post refused because the channel is gone or forbidden, retiring the digest
         after DIGEST_RETIRE_AFTER in a row (logged once). False for any other failure."""
         code = getattr(error, "code", None)
         if code not in CHANNEL_GONE:
             return False
         retired = await self.bot.in_store(
-            engine.record_post_failure, subscription.id, CHANNEL_GONE[code], now,
-            self.bot.settings.digest_retire_after, background=True)
+            engine.record_post_failure,
+            subscription.id,
+            CHANNEL_GONE[code],
+            now,
+            self.bot.settings.digest_retire_after,
+            background=True,
+        )
         if retired:
-            log.warning("retired the digest of channel %s: %s (%d posts refused in a row)",
-                        subscription.channel_id, CHANNEL_GONE[code],
-                        self.bot.settings.digest_retire_after)
+            log.warning(
+                "retired the digest of channel %s: %s (%d posts refused in a row)",
+                subscription.channel_id,
+                CHANNEL_GONE[code],
+                self.bot.settings.digest_retire_after,
+            )
         else:
-            log.info("the digest of channel %s was refused: %s; retrying later",
-                     subscription.channel_id, CHANNEL_GONE[code])
+            log.info(
+                "the digest of channel %s was refused: %s; retrying later",
+                subscription.channel_id,
+                CHANNEL_GONE[code],
+            )
         return True
 
 

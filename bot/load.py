@@ -54,4 +54,6 @@ class ModeLoad:
             queue.remove(mode)
         if elapsed is not None:
             previous = self.seconds.get(mode)
-            self.seconds[mode] = elapsed if previous is None else (1 - SMOOTHING) * previous + SMOOTHING * elapsed
+            self.seconds[mode] = (
+                elapsed if previous is None else (1 - SMOOTHING) * previous + SMOOTHING * elapsed
+            )

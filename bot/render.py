@@ -23,6 +23,7 @@ from datetime import datetime
 from urllib.parse import quote, urlsplit
 
 import discord
+from discord.utils import TimestampStyle
 
 from summarizer.models import Brief, Citation
 
@@ -87,7 +88,7 @@ def link(label: str, url: str | None) -> str:
     return f"[{text}]({target})" if target else text
 
 
-def timestamp(moment: datetime | None, style: str = "d") -> str:
+def timestamp(moment: datetime | None, style: TimestampStyle = "d") -> str:
     """A Discord timestamp (`<t:unix:d>`): each reader sees it in their own locale."""
     return discord.utils.format_dt(moment, style) if moment else ""
 
@@ -129,7 +130,9 @@ def embed_pages(
     embeds = []
     for index, page in enumerate(pages):
         name = title if index == 0 else f"{title} (continued)"
-        embeds.append(discord.Embed(title=truncate(name, TITLE_LIMIT), description=page or None, colour=BRIEF_COLOR))
+        embeds.append(
+            discord.Embed(title=truncate(name, TITLE_LIMIT), description=page or None, colour=BRIEF_COLOR)
+        )
     if footer:
         embeds[-1].set_footer(text=truncate(footer, FOOTER_LIMIT))
     return embeds

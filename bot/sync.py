@@ -56,5 +56,7 @@ async def sync_commands(bot) -> bool:
         return False
     synced = await bot.tree.sync(guild=guild)
     await bot.in_store(write_hash, key, digest)
-    log.info("synced %d application command(s) %s", len(synced), f"to guild {guild.id}" if guild else "globally")
+    log.info(
+        "synced %d application command(s) %s", len(synced), f"to guild {guild.id}" if guild else "globally"
+    )
     return True

@@ -70,7 +70,9 @@ class PollCog(commands.Cog):
         logged, never raised (the loop keeps running)."""
         async with self._lock:
             try:
-                reports = await self.bot.in_store(poll_due, self.bot.settings, self.bot.clock(), background=True)
+                reports = await self.bot.in_store(
+                    poll_due, self.bot.settings, self.bot.clock(), background=True
+                )
             except Exception:
                 log.exception("feed poll failed")
                 return 0
@@ -86,10 +88,14 @@ class PollCog(commands.Cog):
 
     async def _disable(self, report: PollReport) -> None:
         """Disable a feed that keeps failing; say so once in the log and in the channel that added it."""
-        source = await self.bot.in_store(disable_source, report.source_id, report.error, self.bot.clock(), background=True)
+        source = await self.bot.in_store(
+            disable_source, report.source_id, report.error, self.bot.clock(), background=True
+        )
         if source is None:
             return
-        log.warning("disabled feed %s after %d failed polls in a row: %s", report.url, report.failures, report.error)
+        log.warning(
+            "disabled feed %s after %d failed polls in a row: %s", report.url, report.failures, report.error
+        )
         channel_id = source.get("added_in_channel")
         if not channel_id:
             return
@@ -97,7 +103,9 @@ class PollCog(commands.Cog):
             channel = self.bot.get_partial_messageable(int(channel_id))
             await channel.send(disabled_notice(source, report.failures), allowed_mentions=NO_MENTIONS)
         except (discord.HTTPException, ValueError):
-            log.info("could not tell channel %s that feed %s was disabled", channel_id, report.url, exc_info=True)
+            log.info(
+                "could not tell channel %s that feed %s was disabled", channel_id, report.url, exc_info=True
+            )
 
     def poll_soon(self) -> None:
         """Poll now (e.g. after a feed was added) without waiting for the next tick."""

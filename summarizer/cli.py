@@ -138,7 +138,8 @@ class QueryCommand(click.Command):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         takes_value = {
             name: not (param.is_flag or param.count)
-            for param in self.get_params(ctx) if isinstance(param, click.Option)
+            for param in self.get_params(ctx)
+            if isinstance(param, click.Option)
             for name in (*param.opts, *param.secondary_opts)
         }
         options: list[str] = []
@@ -148,7 +149,7 @@ class QueryCommand(click.Command):
             arg = args[index]
             name = arg.split("=", 1)[0]
             if arg == "--":
-                words.extend(args[index + 1:])
+                words.extend(args[index + 1 :])
                 break
             if name in takes_value:
                 options.append(arg)
@@ -176,7 +177,7 @@ def _db_before_command(args: list[str]) -> list[str]:
             after.extend(args[index:])
             break
         if arg == "--db" and index + 1 < len(args):
-            (moved if after else before).extend(args[index:index + 2])
+            (moved if after else before).extend(args[index : index + 2])
             index += 2
             continue
         if arg.startswith("--db="):
@@ -231,7 +232,9 @@ class BriefbotGroup(click.Group):
 
 @click.group(cls=BriefbotGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
-    "--db", "database_path", envvar="DATABASE_PATH",
+    "--db",
+    "database_path",
+    envvar="DATABASE_PATH",
     help="The store's SQLite file (default: DATABASE_PATH, else briefbot.db in the current folder).",
 )
 @click.version_option(package_name="briefbot")
@@ -255,8 +258,14 @@ def ingest(ctx: Context, targets: tuple[str, ...], scope: str, quiet: bool) -> N
     before = ctx.store.count(scope)  # on Ctrl-C, what was committed stays: the store says how much
     ctx.on_interrupt = lambda: f"interrupted: {ctx.store.count(scope) - before} stored"
     with Progress(
-        SpinnerColumn(), TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("{task.description}"), console=err, disable=not show_progress, transient=True,
+        SpinnerColumn(),
+        TextColumn("ingesting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        console=err,
+        disable=not show_progress,
+        transient=True,
     ) as progress:
         task = progress.add_task("", total=None)
 
@@ -302,7 +311,9 @@ def sources_list(ctx: Context, scope: str | None, as_json: bool) -> None:
     if not rows:
         out.print("no feeds yet: briefbot sources add URL")
     for row in rows:
-        state = f"error: {row['last_error']}" if row["last_error"] else f"ok {row['last_ok'] or 'never polled'}"
+        state = (
+            f"error: {row['last_error']}" if row["last_error"] else f"ok {row['last_ok'] or 'never polled'}"
+        )
         line = f"{row['url']}  [{row['scope']}]  {row['title'] or ''}  ({state})"
         out.print(line, soft_wrap=True, markup=False)
 
@@ -330,7 +341,9 @@ def _nothing_due(store: Store) -> str:
 
 @main.command()
 @click.option(
-    "--every", type=Duration(minimum=1), default=None,
+    "--every",
+    type=Duration(minimum=1),
+    default=None,
     help="Keep polling at this interval (e.g. 15m, at least 1s); Ctrl-C stops.",
 )
 @pass_reader
@@ -368,14 +381,19 @@ def embed(ctx: Context) -> None:
         return
     started = time.perf_counter()
     made = embed_pending(ctx.store, ctx.settings)
-    out.print(f"{made} article vectors made in {time.perf_counter() - started:.1f} s; "
-              f"{pending_count(ctx.store)} still missing")
+    out.print(
+        f"{made} article vectors made in {time.perf_counter() - started:.1f} s; "
+        f"{pending_count(ctx.store)} still missing"
+    )
 
 
 def _filters(source: str | None = None, since: str | None = None, scope: str = GLOBAL_SCOPE) -> str:
     """The filters a search or brief applied, for a 'no match' message ('' when none)."""
-    applied = [f"source {source!r}" if source else "", f"since {since}" if since else "",
-               f"scope {scope}" if scope != GLOBAL_SCOPE else ""]
+    applied = [
+        f"source {source!r}" if source else "",
+        f"since {since}" if since else "",
+        f"scope {scope}" if scope != GLOBAL_SCOPE else "",
+    ]
     named = ", ".join(part for part in applied if part)
     return f" (filters: {named})" if named else ""
 
@@ -390,7 +408,15 @@ def _filters(source: str | None = None, since: str | None = None, scope: str = G
 @click.option("--scope", default=GLOBAL_SCOPE, show_default=True, help=SCOPE_HELP)
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @pass_reader
-def search(ctx: Context, words: tuple[str, ...], since: str | None, source: str | None, limit: int, scope: str, as_json: bool) -> None:
+def search(
+    ctx: Context,
+    words: tuple[str, ...],
+    since: str | None,
+    source: str | None,
+    limit: int,
+    scope: str,
+    as_json: bool,
+) -> None:
     """Search stored articles: words, "phrases", -excluded, a OR b.
 
     A word starting with '-' is excluded (briefbot search Korea -Japan); write `--` before
@@ -409,7 +435,8 @@ def search(ctx: Context, words: tuple[str, ...], since: str | None, source: str 
         stored = ctx.store.count(scope)
         out.print(
             f"no article matches {query!r} among {stored} stored{_filters(source, since, scope)}",
-            markup=False, soft_wrap=True,
+            markup=False,
+            soft_wrap=True,
         )
     else:
         terminal.print_hits(hits, out)
@@ -425,15 +452,32 @@ def search(ctx: Context, words: tuple[str, ...], since: str | None, source: str 
 @click.option("--scope", default=GLOBAL_SCOPE, show_default=True, help=SCOPE_HELP)
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @pass_reader
-def brief(ctx: Context, topic_words: tuple[str, ...], mode: str | None, articles: int | None, words: int | None, sentences: int | None, since: str | None, scope: str, as_json: bool) -> None:
+def brief(
+    ctx: Context,
+    topic_words: tuple[str, ...],
+    mode: str | None,
+    articles: int | None,
+    words: int | None,
+    sentences: int | None,
+    since: str | None,
+    scope: str,
+    as_json: bool,
+) -> None:
     """A cited summary of the articles that match TOPIC (a few words or a whole question)."""
     from summarizer.briefs.brief import brief as make_brief
 
     topic = " ".join(topic_words)
     since_at = _since(since)  # a bad --since is told before the store is opened
     result = make_brief(
-        ctx.store, topic, settings=ctx.settings, mode=mode, articles=articles,
-        words=words, sentences=sentences, since=since_at, scope=scope,
+        ctx.store,
+        topic,
+        settings=ctx.settings,
+        mode=mode,
+        articles=articles,
+        words=words,
+        sentences=sentences,
+        since=since_at,
+        scope=scope,
     )
     if as_json:
         terminal.print_json(result.to_dict(), out)
@@ -442,7 +486,8 @@ def brief(ctx: Context, topic_words: tuple[str, ...], mode: str | None, articles
             f"nothing about {topic!r} among {result.store_size} articles stored"
             f"{_filters(since=since, scope=scope)}: try other words"
             + (", or a longer --since" if since else ""),
-            markup=False, soft_wrap=True,
+            markup=False,
+            soft_wrap=True,
         )
     else:
         terminal.print_brief(result, out)
@@ -473,27 +518,62 @@ def summarize(ctx: Context, source: str, mode: str | None, sentences: int | None
 
 @main.command("eval")
 @click.argument("data", type=click.Path(exists=True, dir_okay=False))
-@click.option("--modes", help="Our modes, comma-separated [articles: extractive,semantic; topics: extractive].")
+@click.option(
+    "--modes", help="Our modes, comma-separated [articles: extractive,semantic; topics: extractive]."
+)
 @click.option(
     "--baselines",
     help="Baselines, comma-separated [articles: lead3,lexrank,textrank; topics: lead,lexrank,tfidf-mmr].",
 )
-@click.option("--sentences", type=click.IntRange(1, 20), default=3, show_default=True,
-              help="Articles: sentences per summary.")
-@click.option("--setting", type=click.Choice(["cluster", "pooled", "both"]), default="both", show_default=True,
-              help="Topics: a store per topic, one store for all, or both.")
-@click.option("--topic", "query", type=click.Choice(["title", "narrative", "both"]), default="both",
-              show_default=True, help="Topics: what the brief is asked (both: title then narrative).")
-@click.option("--words", type=click.IntRange(10, 1000),
-              help="Topics: summary length, ROUGE's -l [NIST's: 250; update sets 100].")
-@click.option("--resamples", type=click.IntRange(1, 10000), default=1000, show_default=True,
-              help="Topics: ROUGE bootstrap samples for the 95% interval.")
+@click.option(
+    "--sentences",
+    type=click.IntRange(1, 20),
+    default=3,
+    show_default=True,
+    help="Articles: sentences per summary.",
+)
+@click.option(
+    "--setting",
+    type=click.Choice(["cluster", "pooled", "both"]),
+    default="both",
+    show_default=True,
+    help="Topics: a store per topic, one store for all, or both.",
+)
+@click.option(
+    "--topic",
+    "query",
+    type=click.Choice(["title", "narrative", "both"]),
+    default="both",
+    show_default=True,
+    help="Topics: what the brief is asked (both: title then narrative).",
+)
+@click.option(
+    "--words",
+    type=click.IntRange(10, 1000),
+    help="Topics: summary length, ROUGE's -l [NIST's: 250; update sets 100].",
+)
+@click.option(
+    "--resamples",
+    type=click.IntRange(1, 10000),
+    default=1000,
+    show_default=True,
+    help="Topics: ROUGE bootstrap samples for the 95% interval.",
+)
 @click.option("--limit", type=click.IntRange(1), help="Only the first N articles (or topics).")
 @click.option("--output", type=click.Path(dir_okay=False), help="Write every summary here (JSON lines).")
 @pass_ctx
 def eval_command(
-    ctx: Context, data: str, modes: str | None, baselines: str | None, sentences: int, setting: str,
-    query: str, words: int | None, resamples: int, limit: int | None, output: str | None,
+    ctx: Context,
+    data: str,
+    modes: str | None,
+    baselines: str | None,
+    sentences: int,
+    setting: str,
+    query: str,
+    words: int | None,
+    resamples: int,
+    limit: int | None,
+    output: str | None,
 ) -> None:
     """ROUGE and speed of our modes and the baselines on DATA.
 
@@ -515,21 +595,33 @@ def eval_command(
         from summarizer.evaluation.duc import SETTINGS
         from summarizer.evaluation.duc_report import format_topic_report, run_topic_eval
 
-        report = run_topic_eval(
-            data, settings=ctx.settings, modes=names(modes or "extractive"),
+        topic_report = run_topic_eval(
+            data,
+            settings=ctx.settings,
+            modes=names(modes or "extractive"),
             baseline_names=names(baselines if baselines is not None else "lead,lexrank,tfidf-mmr"),
-            settings_to_run=SETTINGS if setting == "both" else (setting,), query=query, words=words,
-            limit=limit, resamples=resamples, output=output, progress=say,
+            settings_to_run=SETTINGS if setting == "both" else (setting,),
+            query=query,
+            words=words,
+            limit=limit,
+            resamples=resamples,
+            output=output,
+            progress=say,
         )
-        out.print(format_topic_report(report), markup=False, soft_wrap=True)
+        out.print(format_topic_report(topic_report), markup=False, soft_wrap=True)
         return
     from summarizer.evaluation.single import format_report, run_eval
 
     chosen = baselines if baselines is not None else "lead3,lexrank,textrank"
     systems = names(f"{chosen},{modes or 'extractive,semantic'}")
     report = run_eval(
-        data, settings=ctx.settings, systems=systems, sentences=sentences, output=output,
-        limit=limit, progress=say,
+        data,
+        settings=ctx.settings,
+        systems=systems,
+        sentences=sentences,
+        output=output,
+        limit=limit,
+        progress=say,
     )
     out.print(format_report(report), markup=False)
 

@@ -139,22 +139,37 @@ class Settings:
             raise ValueError("must not be empty")
         return value
 
-    @field_validator("http_connect_timeout", "http_read_timeout", "recency_half_life_hours",
-                     "brief_queue_deadline", "brief_cooldown_seconds", "brief_buttons_hours")
+    @field_validator(
+        "http_connect_timeout",
+        "http_read_timeout",
+        "recency_half_life_hours",
+        "brief_queue_deadline",
+        "brief_cooldown_seconds",
+        "brief_buttons_hours",
+    )
     @classmethod
     def _positive(cls, value: float) -> float:
         if value <= 0:
             raise ValueError("must be above 0")
         return value
 
-    @field_validator("http_max_bytes", "poll_max_items", "brief_articles", "brief_words",
-                     "brief_max_chars", "digest_max_stories", "feed_disable_after", "digest_retire_after")
+    @field_validator(
+        "http_max_bytes",
+        "poll_max_items",
+        "brief_articles",
+        "brief_words",
+        "brief_max_chars",
+        "digest_max_stories",
+        "feed_disable_after",
+        "digest_retire_after",
+    )
     @classmethod
     def _one_or_more(cls, value: int) -> int:
         return _at_least(value, 1)
 
-    @field_validator("http_max_redirects", "recency_weight", "brief_cooldown_rate", "shutdown_grace",
-                     "max_feeds_per_guild")
+    @field_validator(
+        "http_max_redirects", "recency_weight", "brief_cooldown_rate", "shutdown_grace", "max_feeds_per_guild"
+    )
     @classmethod
     def _zero_or_more(cls, value: float) -> float:
         return _at_least(value, 0)

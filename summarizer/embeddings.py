@@ -75,7 +75,10 @@ def embedding_model() -> SentenceTransformer:
 def embed(sentences: Sequence[str]) -> np.ndarray:
     """Unit-length MiniLM embeddings of `sentences`, one row each (float64)."""
     vectors = embedding_model().encode(
-        list(sentences), batch_size=32, convert_to_numpy=True, normalize_embeddings=True,
+        list(sentences),
+        batch_size=32,
+        convert_to_numpy=True,
+        normalize_embeddings=True,
         show_progress_bar=False,
     )
     return np.asarray(vectors, dtype=np.float64)
@@ -133,7 +136,9 @@ def embed_static(texts: Sequence[str], settings: Settings) -> np.ndarray:
     """Unit-length static-model embeddings of `texts`, one float32 row each."""
     if not texts:
         return np.zeros((0, STATIC_DIMS), dtype=np.float32)
-    vectors = np.asarray(static_model(settings).encode(list(texts), show_progress_bar=False), dtype=np.float32)
+    vectors = np.asarray(
+        static_model(settings).encode(list(texts), show_progress_bar=False), dtype=np.float32
+    )
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return vectors / np.maximum(norms, 1e-12)
 

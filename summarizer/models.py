@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 
 GLOBAL_SCOPE = "global"
 
@@ -47,7 +47,7 @@ class Article:
         return self.url if self.url.startswith(("http://", "https://")) else None
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     """What happened to one ingested item."""
 
     ADDED = "added"

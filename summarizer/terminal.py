@@ -56,9 +56,14 @@ def print_hits(hits: list[SearchHit], console: Console) -> None:
     for number, hit in enumerate(hits, 1):
         article = hit.article
         _hanging(console, f"{number}. ", Text(article.title, style="bold"))
-        _hanging(console, "   ", Text(
-            f"{article.source or 'unknown source'} · {_date(article.published_at)} · score {hit.score:.2f}"
-        ))
+        _hanging(
+            console,
+            "   ",
+            Text(
+                f"{article.source or 'unknown source'} · {_date(article.published_at)} "
+                f"· score {hit.score:.2f}"
+            ),
+        )
         console.print(f"   [link={article.url}]{escape(article.url)}[/link]", soft_wrap=True)
         if hit.snippet:
             _hanging(console, "   ", Text(hit.snippet, style="dim"))

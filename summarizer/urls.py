@@ -8,9 +8,28 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 # Query parameters that track the reader and never change the page.
 TRACKING_PARAMS = frozenset(
     {
-        "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "mc_cid", "mc_eid",
-        "igshid", "yclid", "_ga", "_gl", "ref_src", "ref_url", "cmpid", "ocid", "smid",
-        "sr_share", "spm", "share", "ito", "__twitter_impression",
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "mc_cid",
+        "mc_eid",
+        "igshid",
+        "yclid",
+        "_ga",
+        "_gl",
+        "ref_src",
+        "ref_url",
+        "cmpid",
+        "ocid",
+        "smid",
+        "sr_share",
+        "spm",
+        "share",
+        "ito",
+        "__twitter_impression",
     }
 )
 TRACKING_PREFIXES = ("utm_", "mtm_", "pk_", "hsa_", "oly_")

@@ -1,8 +1,9 @@
-"""Shared fixtures: a real SQLite store in a temp dir, settings that allow 127.0.0.1."""
+"""Shared fixtures: a real SQLite store in a temp dir, settings that allow 127.0.0.1, an HTTP server."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,8 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
+
+from http_server import LocalHTTPServer  # noqa: E402
 
 from summarizer.config import Settings  # noqa: E402
 from summarizer.store import Store  # noqa: E402
@@ -41,3 +44,10 @@ def store(settings: Settings):
     opened = Store(settings.database_path)
     yield opened
     opened.close()
+
+
+@pytest.fixture
+def http_server() -> Iterator[LocalHTTPServer]:
+    """A running LocalHTTPServer on 127.0.0.1 (tests/http_server.py), stopped at the end of the test."""
+    with LocalHTTPServer() as server:
+        yield server

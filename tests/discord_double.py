@@ -184,6 +184,7 @@ class Interaction:
     async def wait_response(self, timeout: float = 10.0) -> dict:
         """The bot's first response (the callback body); raises TimeoutError when none came."""
         await asyncio.wait_for(self.responded.wait(), timeout)
+        assert self.response is not None  # set before `responded`
         return self.response
 
     async def wait_original(
@@ -278,7 +279,7 @@ class DiscordDouble:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        self._port = site._server.sockets[0].getsockname()[1]
+        self._port = self._runner.addresses[0][1]
         self._watchdog = asyncio.get_running_loop().create_task(self._stop_later())
         return self
 
@@ -623,7 +624,9 @@ class DiscordDouble:
         if self._ws is not None and not self._ws.closed:
             await self._ws.close(code=4000)
         self._ws = ws
-        await self._send(ws, {"op": 10, "s": None, "t": None, "d": {"heartbeat_interval": self.heartbeat_interval_ms}})
+        await self._send(
+            ws, {"op": 10, "s": None, "t": None, "d": {"heartbeat_interval": self.heartbeat_interval_ms}}
+        )
         try:
             async for raw in ws:
                 if raw.type != WSMsgType.TEXT:
@@ -638,7 +641,8 @@ class DiscordDouble:
         return ws
 
     async def _on_frame(self, ws: web.WebSocketResponse, frame: dict) -> None:
-        op, data = frame.get("op"), frame.get("d")
+        op = frame.get("op")
+        data: Any = frame.get("d")  # whatever JSON the op carries
         if op == 1:
             await self._send(ws, {"op": 11, "s": None, "t": None, "d": None})
         elif op == 2:
@@ -690,7 +694,11 @@ class DiscordDouble:
             return None
         if request.content_type.startswith("multipart/"):
             form = await request.post()
-            return json.loads(form["payload_json"]) if "payload_json" in form else {}
+            payload = form.get("payload_json")
+            if payload is None:
+                return {}
+            assert not isinstance(payload, web.FileField), "payload_json must be a form field"
+            return json.loads(payload)
         text = await request.text()
         return json.loads(text) if text else None
 
@@ -732,7 +740,9 @@ class DiscordDouble:
             return web.Response(status=204, headers=headers)
         # discord.py parses JSON only when Content-Type is exactly application/json.
         return web.Response(
-            status=status, body=json.dumps(answer).encode(), headers={**headers, "Content-Type": "application/json"}
+            status=status,
+            body=json.dumps(answer).encode(),
+            headers={**headers, "Content-Type": "application/json"},
         )
 
     def _route(self, method: str, path: str) -> tuple[str, dict, Any]:
@@ -747,12 +757,28 @@ class DiscordDouble:
             ("GET", r"/applications/(?P<app>\d+)/guilds/(?P<guild_id>\d+)/commands", self._get_commands),
             ("POST", r"/interactions/(?P<interaction_id>\d+)/(?P<token>[^/]+)/callback", self._callback),
             ("POST", r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)", self._followup),
-            ("GET", r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/(?P<message_id>@original|\d+)", self._get_webhook_message),
-            ("PATCH", r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/(?P<message_id>@original|\d+)", self._edit_webhook_message),
-            ("DELETE", r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/(?P<message_id>@original|\d+)", self._delete_webhook_message),
+            (
+                "GET",
+                r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/(?P<message_id>@original|\d+)",
+                self._get_webhook_message,
+            ),
+            (
+                "PATCH",
+                r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/(?P<message_id>@original|\d+)",
+                self._edit_webhook_message,
+            ),
+            (
+                "DELETE",
+                r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/(?P<message_id>@original|\d+)",
+                self._delete_webhook_message,
+            ),
             ("GET", r"/channels/(?P<channel_id>\d+)", self._get_channel),
             ("POST", r"/channels/(?P<channel_id>\d+)/messages", self._post_channel_message),
-            ("PATCH", r"/channels/(?P<channel_id>\d+)/messages/(?P<message_id>\d+)", self._edit_channel_message),
+            (
+                "PATCH",
+                r"/channels/(?P<channel_id>\d+)/messages/(?P<message_id>\d+)",
+                self._edit_channel_message,
+            ),
         ]
         for verb, pattern, handler in table:
             match = re.fullmatch(pattern, path)
@@ -778,7 +804,11 @@ class DiscordDouble:
         }
 
     async def _get_gateway(self, request, body):
-        return 200, {"url": self.gateway_url, "shards": 1, "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}}
+        return 200, {
+            "url": self.gateway_url,
+            "shards": 1,
+            "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1},
+        }
 
     # commands
 
@@ -925,7 +955,9 @@ class DiscordDouble:
     def _apply_edit(self, message: Message, data: dict) -> None:
         for key in ("content", "embeds", "components"):
             if key in data:
-                setattr(message, key, data[key] if data[key] is not None else ([] if key != "content" else ""))
+                setattr(
+                    message, key, data[key] if data[key] is not None else ([] if key != "content" else "")
+                )
         message.flags &= ~LOADING
         message.allowed_mentions = data.get("allowed_mentions", message.allowed_mentions)
         message.edits += 1
@@ -1012,7 +1044,9 @@ class DiscordDouble:
             resource = {"type": 4, "message": self._message_payload(message)}
         elif kind == 5:
             flags = (data.get("flags") or 0) | LOADING
-            message = self._new_message(record.payload["channel_id"], {"flags": flags}, interaction_id=interaction_id)
+            message = self._new_message(
+                record.payload["channel_id"], {"flags": flags}, interaction_id=interaction_id
+            )
             record.original_id = message.id
             resource = {"type": 5, "message": self._message_payload(message)}
         elif kind == 7:
@@ -1054,7 +1088,11 @@ class DiscordDouble:
             message = record.original
         else:
             message = self.messages.get(message_id)
-            if message is not None and message.interaction_id != record.id and message.id != record.original_id:
+            if (
+                message is not None
+                and message.interaction_id != record.id
+                and message.id != record.original_id
+            ):
                 message = None
         if message is None:
             raise Rejected(404, 10008, "Unknown Message")
@@ -1088,7 +1126,9 @@ async def running_bot(settings, *, clock=None, ready_timeout: float = 20.0) -> A
     task = asyncio.get_running_loop().create_task(client.start(settings.discord_token))
     try:
         waiter = asyncio.ensure_future(client.wait_until_ready())
-        done, _ = await asyncio.wait({waiter, task}, timeout=ready_timeout, return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(
+            {waiter, task}, timeout=ready_timeout, return_when=asyncio.FIRST_COMPLETED
+        )
         if task in done:
             waiter.cancel()
             task.result()  # raises what stopped the bot

@@ -1,8 +1,6 @@
 """A real HTTP server on 127.0.0.1 for tests: configurable routes, stops by itself.
 
-Usage (pytest):
-
-    from http_server import http_server  # noqa: F401  (the fixture)
+Usage (pytest; the `http_server` fixture is defined in conftest.py):
 
     def test_page(http_server):
         http_server.route("/a", "<html>...</html>")                      # 200 text/html
@@ -24,11 +22,8 @@ the fixture stops the server at the end of each test. Unknown paths answer 404.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-import pytest
 
 MAX_DELAY_SECONDS = 10.0  # a bound on any configured sleep: tests never hang
 
@@ -208,13 +203,6 @@ class LocalHTTPServer:
         self.stop()
 
 
-@pytest.fixture
-def http_server() -> Iterator[LocalHTTPServer]:
-    """A running LocalHTTPServer, stopped at the end of the test."""
-    with LocalHTTPServer() as server:
-        yield server
-
-
 # Small, valid feed documents for tests. Each item is (title, link, published RFC 822 / ISO, html).
 
 
@@ -242,7 +230,7 @@ def atom_feed(title: str, items: list[tuple[str, str, str, str]]) -> str:
     for item_title, item_link, published, html in items:
         content = f'<content type="html"><![CDATA[{html}]]></content>' if html else ""
         parts.append(
-            f"<entry><title>{item_title}</title><link href=\"{item_link}\"/>"
+            f'<entry><title>{item_title}</title><link href="{item_link}"/>'
             f"<id>{item_link}</id><updated>{published}</updated><author><name>Ann Writer</name>"
             f"</author>{content}</entry>"
         )

@@ -53,12 +53,22 @@ def model_dir(tmp_path_factory):
         single="$A </s>", special_tokens=[("</s>", words.token_to_id("</s>"))]
     )
     tokenizer = transformers.PreTrainedTokenizerFast(
-        tokenizer_object=words, pad_token="<pad>", eos_token="</s>", unk_token="<unk>",
+        tokenizer_object=words,
+        pad_token="<pad>",
+        eos_token="</s>",
+        unk_token="<unk>",
         model_max_length=MAX_TOKENS,
     )
     config = transformers.T5Config(
-        vocab_size=words.get_vocab_size(), d_model=32, d_ff=64, d_kv=16, num_heads=2,
-        num_layers=1, num_decoder_layers=1, pad_token_id=0, eos_token_id=1,
+        vocab_size=words.get_vocab_size(),
+        d_model=32,
+        d_ff=64,
+        d_kv=16,
+        num_heads=2,
+        num_layers=1,
+        num_decoder_layers=1,
+        pad_token_id=0,
+        eos_token_id=1,
         decoder_start_token_id=0,
     )
     model = transformers.T5ForConditionalGeneration(config)
@@ -98,8 +108,12 @@ def test_budgets_hold(model_dir):
 
 
 def test_summarize_text_in_abstractive_mode(model_dir):
-    result = summarize_text("\n".join(FLOOD + BUDGET), settings=Settings(summarizer_model=str(model_dir)),
-                            mode="abstractive", sentences=3)
+    result = summarize_text(
+        "\n".join(FLOOD + BUDGET),
+        settings=Settings(summarizer_model=str(model_dir)),
+        mode="abstractive",
+        sentences=3,
+    )
     assert result.mode == "abstractive"
     assert [s.text for s in result.sentences] == TARGETS
 
@@ -152,13 +166,28 @@ def test_a_hub_id_missing_from_the_cache_fails_at_once_without_network(tmp_path)
     serving = threading.Thread(target=hub.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     serving.start()
     env = {k: v for k, v in os.environ.items() if k not in {"HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"}}
-    env.update(PYTHONPATH=str(REPO), HF_HOME=str(tmp_path / "hf"), HF_ENDPOINT=f"http://127.0.0.1:{hub.server_address[1]}",
-               SUMMARIZER_MODEL="briefbot-tests/uncached-t5")
+    env.update(
+        PYTHONPATH=str(REPO),
+        HF_HOME=str(tmp_path / "hf"),
+        HF_ENDPOINT=f"http://127.0.0.1:{hub.server_address[1]}",
+        SUMMARIZER_MODEL="briefbot-tests/uncached-t5",
+    )
     try:
         result = subprocess.run(
-            [sys.executable, "-m", "summarizer.cli", "summarize",
-             str(REPO / "seeds" / "000_af79404526cc2af2.txt"), "--mode", "abstractive"],
-            capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300,
+            [
+                sys.executable,
+                "-m",
+                "summarizer.cli",
+                "summarize",
+                str(REPO / "seeds" / "000_af79404526cc2af2.txt"),
+                "--mode",
+                "abstractive",
+            ],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env=env,
+            timeout=300,
         )
     finally:
         hub.shutdown()

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from discord_double import EPHEMERAL, DiscordDouble, bot_settings, running_bot
 
-from summarizer.sources.ingest import ingest
 from summarizer.models import Document
+from summarizer.sources.ingest import ingest
 from summarizer.summaries import MODES
 
 pytestmark = pytest.mark.timeout(120)
@@ -92,8 +92,10 @@ async def test_brief_answers_with_a_cited_embed_and_buttons(live):
     assert "[\\[1\\]](https://" in embed["description"]
     sources = embed["fields"][0]
     assert sources["name"] == "Sources"
-    assert "https://gazette.example/harbour-dredging-approved" in sources["value"] or \
-        "https://coastnews.example/elsin-harbour-fishermen" in sources["value"]
+    assert (
+        "https://gazette.example/harbour-dredging-approved" in sources["value"]
+        or "https://coastnews.example/elsin-harbour-fishermen" in sources["value"]
+    )
     footer = embed["footer"]["text"]
     assert footer.startswith("semantic · ")  # the default mode
     assert footer.endswith(" s") and "article" in footer

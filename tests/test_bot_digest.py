@@ -10,12 +10,12 @@ import asyncio
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from discord_double import DiscordDouble, running_bot
 
-from summarizer.config import Settings
 from summarizer.briefs.digest import Digest, get_subscription, record_digest, subscribe
+from summarizer.config import Settings
 from summarizer.models import Document
 from summarizer.store import Store
-from discord_double import DiscordDouble, running_bot
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -23,16 +23,20 @@ TEXTS = {
     "Earthquake hits Valdoria": (
         "A strong earthquake struck the coastal city of Valdoria on Tuesday, damaging old "
         "buildings and cutting power to thousands of homes. Rescue teams searched collapsed "
-        "houses through the night. Schools will stay closed until engineers inspect them."),
+        "houses through the night. Schools will stay closed until engineers inspect them."
+    ),
     "Norwell posts record revenue": (
         "Chipmaker Norwell reported record quarterly revenue on Wednesday as demand for data "
-        "centre processors kept growing. Its shares rose eight percent in late trading."),
+        "centre processors kept growing. Its shares rose eight percent in late trading."
+    ),
     "Cup final decided on penalties": (
         "The city football club won the cup final on penalties after a goalless draw. Fans "
-        "celebrated in the streets until the early hours."),
+        "celebrated in the streets until the early hours."
+    ),
     "Storm closes **mountain** passes @everyone": (
         "Heavy snow closed three mountain passes on Thursday and stranded hundreds of drivers. "
-        "Road crews expect to reopen them by the weekend."),
+        "Road crews expect to reopen them by the weekend."
+    ),
 }
 
 
@@ -47,24 +51,32 @@ class Clock:
 
 
 def _settings(tmp_path, double: DiscordDouble, **extra) -> Settings:
-    return Settings(database_path=str(tmp_path / "bot.db"), discord_token=double.token,
-                    discord_api_base=double.api_base, discord_gateway_url=double.gateway_url,
-                    digest_check_interval="0.05s", digest_grace="6h", **extra)
+    return Settings(
+        database_path=str(tmp_path / "bot.db"),
+        discord_token=double.token,
+        discord_api_base=double.api_base,
+        discord_gateway_url=double.gateway_url,
+        digest_check_interval="0.05s",
+        digest_grace="6h",
+        **extra,
+    )
 
 
 def _ingest(settings: Settings, title: str, at: datetime) -> int:
     store = Store(settings.database_path)
     try:
         slug = "-".join(title.lower().replace("*", "").replace("@", "").split())
-        doc = Document(url=f"https://news.example.com/{slug}", title=title, text=TEXTS[title],
-                       published_at=at)
+        doc = Document(
+            url=f"https://news.example.com/{slug}", title=title, text=TEXTS[title], published_at=at
+        )
         return store.upsert(doc, now=at)[1]
     finally:
         store.close()
 
 
-def _subscribe_directly(settings: Settings, channel: str, guild: str, time_of_day: str,
-                        zone: str, created: datetime):
+def _subscribe_directly(
+    settings: Settings, channel: str, guild: str, time_of_day: str, zone: str, created: datetime
+):
     store = Store(settings.database_path)
     try:
         return subscribe(store, guild, channel, "", time_of_day, zone, 5, now=created)[0]
@@ -110,8 +122,9 @@ async def test_subscribe_then_digests_at_local_time_across_dst_and_no_repeats(tm
         # Saturday 28 March 2026, 07:30 in Berlin (CET, UTC+1); clocks jump on Sunday.
         clock = Clock(datetime(2026, 3, 28, 6, 30, tzinfo=UTC))
         _ingest(settings, "Earthquake hits Valdoria", datetime(2026, 3, 28, 5, tzinfo=UTC))
-        _ingest(settings, "Storm closes **mountain** passes @everyone",
-                datetime(2026, 3, 28, 5, 30, tzinfo=UTC))
+        _ingest(
+            settings, "Storm closes **mountain** passes @everyone", datetime(2026, 3, 28, 5, 30, tzinfo=UTC)
+        )
         async with running_bot(settings, clock=clock) as bot:
             ix = await double.slash(
                 "digest subscribe",
@@ -142,8 +155,7 @@ async def test_subscribe_then_digests_at_local_time_across_dst_and_no_repeats(tm
             assert message.allowed_mentions == {"parse": []}
 
             # A new story in the evening; Sunday is summer time (CEST, UTC+2): 08:00 = 06:00 UTC
-            _ingest(settings, "Cup final decided on penalties",
-                    datetime(2026, 3, 28, 19, tzinfo=UTC))
+            _ingest(settings, "Cup final decided on penalties", datetime(2026, 3, 28, 19, tzinfo=UTC))
             clock.now = datetime(2026, 3, 29, 5, 59, 50, tzinfo=UTC)  # 07:59:50 CEST
             await _ticks(bot)
             assert len(_posts(double, channel)) == 1
@@ -156,8 +168,7 @@ async def test_subscribe_then_digests_at_local_time_across_dst_and_no_repeats(tm
             await double.wait_for(lambda: len(_posts(double, channel)) == 3 or None, timeout=10)
             third = _posts(double, channel)[2]
             assert "No new stories" in third.content and not third.embeds
-        assert [r["local_date"] for r in _digest_rows(settings)] == [
-            "2026-03-28", "2026-03-29", "2026-03-30"]
+        assert [r["local_date"] for r in _digest_rows(settings)] == ["2026-03-28", "2026-03-29", "2026-03-30"]
         assert all(r["status"] == "posted" for r in _digest_rows(settings))
 
 
@@ -165,8 +176,9 @@ async def test_exactly_once_across_a_restart_and_catch_up_within_grace(tmp_path)
     async with DiscordDouble() as double:
         settings = _settings(tmp_path, double)
         guild, channel, other = double.guild_id, double.channel_ids[0], double.channel_ids[1]
-        _subscribe_directly(settings, channel, guild, "08:00", "America/New_York",
-                            datetime(2026, 5, 1, tzinfo=UTC))
+        _subscribe_directly(
+            settings, channel, guild, "08:00", "America/New_York", datetime(2026, 5, 1, tzinfo=UTC)
+        )
         _ingest(settings, "Norwell posts record revenue", datetime(2026, 6, 1, 10, tzinfo=UTC))
         clock = Clock(datetime(2026, 6, 1, 12, 0, 30, tzinfo=UTC))  # 08:00:30 EDT
         double.rate_limit("POST /channels/{channel_id}/messages", times=1)
@@ -174,8 +186,7 @@ async def test_exactly_once_across_a_restart_and_catch_up_within_grace(tmp_path)
             await double.wait_for(lambda: _posts(double, channel), timeout=10)
             await _ticks(bot)
         assert len(_posts(double, channel)) == 1  # a 429 is waited out, not a second post
-        assert [c.status for c in double.calls_to("POST /channels/{channel_id}/messages")] == [
-            429, 200]
+        assert [c.status for c in double.calls_to("POST /channels/{channel_id}/messages")] == [429, 200]
 
         # Same database, a new client, later the same local day: no second post.
         clock.now = datetime(2026, 6, 1, 13, 0, tzinfo=UTC)
@@ -185,14 +196,22 @@ async def test_exactly_once_across_a_restart_and_catch_up_within_grace(tmp_path)
 
             # A second channel subscribes; a bot that claimed its 2 June digest then died
             # before posting (the claim is in the database) must not make it post twice.
-            ix = await double.slash("digest subscribe", {"time": "10:00",
-                                                          "timezone": "america/new_york"},
-                                    member=double.member(manage_guild=True), channel_id=other)
+            ix = await double.slash(
+                "digest subscribe",
+                {"time": "10:00", "timezone": "america/new_york"},
+                member=double.member(manage_guild=True),
+                channel_id=other,
+            )
             assert "Subscribed" in (await ix.wait_original()).content
         store = Store(settings.database_path)
         dying = get_subscription(store, other)
-        assert record_digest(store, dying, date(2026, 6, 2), Digest(
-            dying, clock.now, clock.now), datetime(2026, 6, 2, 13, 0, 1, tzinfo=UTC))
+        assert record_digest(
+            store,
+            dying,
+            date(2026, 6, 2),
+            Digest(dying, clock.now, clock.now),
+            datetime(2026, 6, 2, 13, 0, 1, tzinfo=UTC),
+        )
         store.close()
 
         # Down over 2 June 08:00 and 10:00 EDT; back at 11:30 EDT, within the 6 h grace:
@@ -222,8 +241,7 @@ async def test_permissions_validation_preview_list_and_autocomplete(tmp_path):
         _ingest(settings, "Earthquake hits Valdoria", datetime(2026, 6, 1, 5, tzinfo=UTC))
         clock = Clock(datetime(2026, 6, 1, 9, tzinfo=UTC))
         async with running_bot(settings, clock=clock) as bot:
-            synced = next(c for cmds in double.commands.values() for c in cmds
-                          if c["name"] == "digest")
+            synced = next(c for cmds in double.commands.values() for c in cmds if c["name"] == "digest")
             subcommands = {o["name"]: o for o in synced["options"]}
             assert set(subcommands) == {"subscribe", "unsubscribe", "list", "preview"}
             for sub in subcommands.values():
@@ -238,8 +256,7 @@ async def test_permissions_validation_preview_list_and_autocomplete(tmp_path):
             assert _subscription(settings, channel) is None
 
             manager = double.member(manage_guild=True)
-            for options, words in (({"time": "25:99"}, "HH:MM"),
-                                   ({"timezone": "Mars/Base"}, "time zone")):
+            for options, words in (({"time": "25:99"}, "HH:MM"), ({"timezone": "Mars/Base"}, "time zone")):
                 ix = await double.slash("digest subscribe", options, member=manager)
                 answer = await ix.wait_original()
                 assert answer.ephemeral and words in answer.content
@@ -254,8 +271,11 @@ async def test_permissions_validation_preview_list_and_autocomplete(tmp_path):
             ix = await double.slash("digest preview", {})
             assert "no daily digest" in (await ix.wait_original()).content
 
-            ix = await double.slash("digest subscribe", {"topic": "earthquake", "time": "18:30",
-                                                         "timezone": "UTC"}, member=manager)
+            ix = await double.slash(
+                "digest subscribe",
+                {"topic": "earthquake", "time": "18:30", "timezone": "UTC"},
+                member=manager,
+            )
             await ix.wait_original()
             ix = await double.slash("digest preview", {})
             [preview] = await ix.wait_followups(1)
@@ -282,16 +302,21 @@ def test_a_long_digest_is_split_within_discords_limits():
     subscription = Subscription(1, "1", "2", "x" * 150, "08:00", "UTC", 10, "", now, None, None)
     stories = [
         DigestStory(
-            Citation(number=n, title=("Very long headline [x](javascript:alert) " * 20),
-                     url="https://news.example.com/" + "p" * 300, site="news.example.com",
-                     published_at=now,
-                     also=[("site%d.example" % i, "https://site%d.example/" % i + "q" * 200)
-                           for i in range(8)] + [("file", "file:///etc/passwd")]),
-            summary="A sentence that goes on and on. " * 60, score=1.0)
+            Citation(
+                number=n,
+                title=("Very long headline [x](javascript:alert) " * 20),
+                url="https://news.example.com/" + "p" * 300,
+                site="news.example.com",
+                published_at=now,
+                also=[(f"site{i}.example", f"https://site{i}.example/" + "q" * 200) for i in range(8)]
+                + [("file", "file:///etc/passwd")],
+            ),
+            summary="A sentence that goes on and on. " * 60,
+            score=1.0,
+        )
         for n in range(1, 11)
     ]
-    messages = digest_messages(Digest(subscription, now - timedelta(days=1), now, stories),
-                               date(2026, 6, 1))
+    messages = digest_messages(Digest(subscription, now - timedelta(days=1), now, stories), date(2026, 6, 1))
     embeds = [e for m in messages for e in m["embeds"]]
     assert len(embeds) == 10 and len(messages) > 1
     assert len(messages[0]["content"]) <= 2000
@@ -322,7 +347,9 @@ async def test_digest_list_shows_every_subscription_across_pages(tmp_path):
         created = datetime(2026, 6, 1, 9, tzinfo=UTC)
         channels = [f"2100000000000000{n:02d}" for n in range(30)]
         for channel in channels:
-            _subscribe_directly(settings, channel, double.guild_id, "08:00", "America/Argentina/Buenos_Aires", created)
+            _subscribe_directly(
+                settings, channel, double.guild_id, "08:00", "America/Argentina/Buenos_Aires", created
+            )
         async with running_bot(settings, clock=Clock(created)):
             ix = await double.slash("digest list", {})
             await ix.wait_response()
@@ -363,8 +390,9 @@ async def test_a_deleted_channel_retires_its_digest_after_a_few_refusals(tmp_pat
             await _ticks(bot)
             assert posts() == 3
 
-            ix = await double.slash("digest subscribe", {"timezone": "localtime"},
-                                    member=double.member(manage_guild=True))
+            ix = await double.slash(
+                "digest subscribe", {"timezone": "localtime"}, member=double.member(manage_guild=True)
+            )
             refusal = await ix.wait_original()
             assert refusal.ephemeral and "time zone" in refusal.content
         assert _subscription(settings, gone).retired_at is not None

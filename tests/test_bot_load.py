@@ -33,8 +33,12 @@ async def live(settings, store, request):
     now = datetime.now(UTC)
     for n in range(3):
         store.upsert(
-            Document(url=f"https://news{n}.example/harbour", title=f"Harbour dredging plan {n}",
-                     text=TEXT + f" Report number {n}.", published_at=now - timedelta(hours=n + 1))
+            Document(
+                url=f"https://news{n}.example/harbour",
+                title=f"Harbour dredging plan {n}",
+                text=TEXT + f" Report number {n}.",
+                published_at=now - timedelta(hours=n + 1),
+            )
         )
     changes = getattr(request, "param", {})
     async with DiscordDouble() as double:
@@ -62,7 +66,9 @@ async def test_a_saturated_mode_answers_fast_with_a_note_or_apologises_at_once(l
     double, bot = live
     await asyncio.to_thread(get_summarizer("semantic", bot.settings).prepare)  # as the bot does at start
     _slow_briefs(monkeypatch, 1.0)
-    asked = [await double.slash("brief", {"topic": "harbour dredging", "mode": "semantic"}) for _ in range(12)]
+    asked = [
+        await double.slash("brief", {"topic": "harbour dredging", "mode": "semantic"}) for _ in range(12)
+    ]
     answers = [await ix.wait_original(lambda m: m.embeds or m.content, timeout=60) for ix in asked]
     semantic = [m for m in answers if m.embeds and m.embeds[0]["footer"]["text"].startswith("semantic")]
     downgraded = [m for m in answers if m.embeds and "Semantic summaries are busy" in m.content]

@@ -17,12 +17,21 @@ def test_tokens_are_redacted_from_urls_and_payloads():
     root.addHandler(handler)
     try:
         redact_handlers()
-        http = logging.getLogger("discord.webhook.async_")  # a child logger: filters on "discord" would miss it
+        http = logging.getLogger(
+            "discord.webhook.async_"
+        )  # a child logger: filters on "discord" would miss it
         http.setLevel(logging.DEBUG)
-        http.debug("Webhook ID %s with %s %s has returned status code %s", 1,
-                   "POST", f"https://discord.com/api/v10/interactions/123/{TOKEN}/callback", 200)
+        http.debug(
+            "Webhook ID %s with %s %s has returned status code %s",
+            1,
+            "POST",
+            f"https://discord.com/api/v10/interactions/123/{TOKEN}/callback",
+            200,
+        )
         http.debug("PATCH %s", f"https://discord.com/api/v10/webhooks/456/{TOKEN}/messages/@original")
-        logging.getLogger("discord.gateway").warning("WebSocket Event: %s", {"d": {"token": TOKEN, "id": "123"}})
+        logging.getLogger("discord.gateway").warning(
+            "WebSocket Event: %s", {"d": {"token": TOKEN, "id": "123"}}
+        )
     finally:
         root.removeHandler(handler)
     text = out.getvalue()

@@ -46,6 +46,7 @@ async def _run(*args: str, env: dict, timeout: float = 90) -> tuple[int, str]:
         *args, env=env, cwd=env["HOME"], stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
     )
     out, _ = await asyncio.wait_for(process.communicate(), timeout)
+    assert process.returncode is not None  # communicate() waited for the exit
     return process.returncode, out.decode()
 
 
@@ -70,10 +71,17 @@ async def test_briefbot_bot_as_a_process(tmp_path):
         assert status == 0, output
 
         process = await asyncio.create_subprocess_exec(
-            *briefbot, "bot", env=env, cwd=tmp_path, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+            *briefbot,
+            "bot",
+            env=env,
+            cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
         )
         try:
-            await double.wait_for(lambda: double.identifies == 1 and double.commands.get("global"), timeout=60)
+            await double.wait_for(
+                lambda: double.identifies == 1 and double.commands.get("global"), timeout=60
+            )
             await asyncio.sleep(1.0)  # GUILD_CREATE, then on_ready after the guild timeout
             ix = await double.slash("brief", {"topic": "harbour dredging"})
             message = await ix.wait_original(lambda m: m.embeds or m.content, timeout=60)

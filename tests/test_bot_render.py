@@ -25,7 +25,7 @@ from bot.render import (
 )
 from summarizer.models import Brief, BriefSentence, Citation
 
-texts = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=3000)
+texts = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=3000)
 
 
 def _within_limits(embed: discord.Embed) -> None:
@@ -91,7 +91,7 @@ def _brief(sentences: list[str], titles: list[str], urls: list[str | None]) -> B
             article_ids=[i + 1],
             also=[("mirror.example", "https://mirror.example/x"), ("local", None)],
         )
-        for i, (title, url) in enumerate(zip(titles, urls))
+        for i, (title, url) in enumerate(zip(titles, urls, strict=True))
     ]
     return Brief(
         topic="harbour plan",
@@ -111,7 +111,10 @@ def test_brief_embed_cites_and_links_its_sources():
     )
     embed = brief_embed(brief, elapsed_s=1.23)
     assert embed.title == "Brief: harbour plan"
-    assert "The harbour plan was approved on Monday. [\\[1\\]](https://news.example/harbour)" in embed.description
+    assert (
+        "The harbour plan was approved on Monday. [\\[1\\]](https://news.example/harbour)"
+        in embed.description
+    )
     assert "Work starts in spring. \\[2\\]" in embed.description  # no web link: plain mark
     sources = embed.fields[0]
     assert sources.name == "Sources"
@@ -124,7 +127,11 @@ def test_brief_embed_cites_and_links_its_sources():
 @given(
     st.lists(texts, min_size=1, max_size=12),
     st.lists(texts, min_size=1, max_size=10),
-    st.lists(st.sampled_from(["https://e.org/a", "javascript:x", None, "https://e.org/" + "p" * 900]), min_size=10, max_size=10),
+    st.lists(
+        st.sampled_from(["https://e.org/a", "javascript:x", None, "https://e.org/" + "p" * 900]),
+        min_size=10,
+        max_size=10,
+    ),
 )
 @settings(max_examples=60, deadline=None)
 def test_brief_embed_always_fits(sentences, titles, urls):

@@ -64,7 +64,9 @@ async def test_buttons_keep_working_after_a_restart(filled):
             assert message.embeds[0]["footer"]["text"].startswith("lead")
             assert message.custom_id_of("Extractive")
 
-            stranger = await double.press(message, "Shorter", member=double.member(user_id="500000000000000099"))
+            stranger = await double.press(
+                message, "Shorter", member=double.member(user_id="500000000000000099")
+            )
             answer = await stranger.wait_response()
             assert answer["type"] == 4 and answer["data"]["flags"] & EPHEMERAL
             assert "Only the person who asked" in answer["data"]["content"]
@@ -83,8 +85,12 @@ async def test_shutdown_answers_or_apologises_to_everyone(filled, monkeypatch, c
                 return summarize(store, topic, **options)
 
             monkeypatch.setattr(module, "run_brief", slow_or_quick)
-            quick = [await double.slash("brief", {"topic": "harbour dredging", "articles": 1}) for _ in range(2)]
-            slow = [await double.slash("brief", {"topic": "harbour dredging", "articles": 2}) for _ in range(4)]
+            quick = [
+                await double.slash("brief", {"topic": "harbour dredging", "articles": 1}) for _ in range(2)
+            ]
+            slow = [
+                await double.slash("brief", {"topic": "harbour dredging", "articles": 2}) for _ in range(4)
+            ]
             for ix in quick + slow:
                 assert (await ix.wait_response())["type"] == 5
             closing = asyncio.get_running_loop().create_task(bot.close())
@@ -108,13 +114,27 @@ async def test_buttons_of_a_brief_from_before_the_upgrade_say_it_expired(filled)
     async with DiscordDouble() as double:
         async with running_bot(bot_settings(filled, double)):
             # A brief posted by the previous version: its buttons held no state.
-            old = double._new_message(double.channel_ids[0], {
-                "embeds": [{"title": "Brief: harbour"}],
-                "components": [{"type": 1, "components": [
-                    {"type": 2, "style": 2, "label": "Longer", "custom_id": "brief:longer"},
-                    {"type": 2, "style": 2, "label": "Semantic", "custom_id": "brief:mode:semantic"},
-                ]}],
-            }, interaction_id="400000000000000000")
+            old = double._new_message(
+                double.channel_ids[0],
+                {
+                    "embeds": [{"title": "Brief: harbour"}],
+                    "components": [
+                        {
+                            "type": 1,
+                            "components": [
+                                {"type": 2, "style": 2, "label": "Longer", "custom_id": "brief:longer"},
+                                {
+                                    "type": 2,
+                                    "style": 2,
+                                    "label": "Semantic",
+                                    "custom_id": "brief:mode:semantic",
+                                },
+                            ],
+                        }
+                    ],
+                },
+                interaction_id="400000000000000000",
+            )
             click = await double.press(old, "Semantic", member=double.member())
             (note,) = await click.wait_followups(1)
             assert note.ephemeral and "expired" in note.content

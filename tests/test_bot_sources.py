@@ -9,7 +9,7 @@ from email.utils import format_datetime
 
 import pytest
 from discord_double import DiscordDouble, bot_settings, running_bot
-from http_server import article_page, http_server, rss_feed  # noqa: F401 (fixture)
+from http_server import article_page, rss_feed
 
 from summarizer.store import Store
 
@@ -45,8 +45,12 @@ def _feed(base: str) -> str:
     """A feed of three recent items (a first poll keeps only recent ones)."""
     published = format_datetime(datetime.now(UTC) - timedelta(hours=2), usegmt=True)
     items = [
-        (f"Harbour plan approved {n}", f"{base}/news/{n}", published,
-         " ".join(PARAGRAPHS) + f" Update number {n}.")
+        (
+            f"Harbour plan approved {n}",
+            f"{base}/news/{n}",
+            published,
+            " ".join(PARAGRAPHS) + f" Update number {n}.",
+        )
         for n in range(3)
     ]
     return rss_feed("Port Elsin Gazette", items, link=base + "/")
@@ -170,7 +174,9 @@ async def test_a_failing_feed_is_disabled_and_told_once_where_it_was_added(setti
     base = http_server.url("").rstrip("/")
     feed_url = http_server.route("/feed.xml", _feed(base), content_type="application/rss+xml")
     async with DiscordDouble() as double:
-        quick_polls = bot_settings(settings, double, poll_interval="0.2s", poll_max_backoff="0.2s", feed_disable_after=3)
+        quick_polls = bot_settings(
+            settings, double, poll_interval="0.2s", poll_max_backoff="0.2s", feed_disable_after=3
+        )
         async with running_bot(quick_polls):
             admin = double.member(manage_guild=True)
             channel = double.channel_ids[1]

@@ -126,7 +126,9 @@ async def test_changed_commands_are_synced_again(settings, monkeypatch):
         assert [c["value"] for c in mode["choices"]] == ["extractive"]
 
 
-@pytest.mark.parametrize("entry", [[sys.executable, "-m", "bot"], [sys.executable, "-m", "summarizer.cli", "bot"]])
+@pytest.mark.parametrize(
+    "entry", [[sys.executable, "-m", "bot"], [sys.executable, "-m", "summarizer.cli", "bot"]]
+)
 def test_without_token_exits_naming_the_env_key(tmp_path, entry):
     env = {k: v for k, v in os.environ.items() if not k.startswith("DISCORD_")}
     env["PYTHONPATH"] = REPO

@@ -7,7 +7,7 @@ import aiohttp
 import discord
 import pytest
 from discord_double import DiscordDouble, bot_settings, running_bot
-from http_server import article_page, http_server  # noqa: F401 (fixture)
+from http_server import article_page
 
 from bot.render import embed_pages, message_batches
 
@@ -31,7 +31,17 @@ async def test_rate_limited_calls_are_retried(live, http_server):
     assert double.messages[str(sent.id)].content == "hello"
 
     # Interaction follow-ups go through discord.py's webhook adapter: retried as well.
-    page = http_server.route("/p", article_page("Quarry reopens", ["The old quarry near Dunmore reopened on Friday after a two-year closure, bringing back eighty jobs to the valley."] * 2))
+    page = http_server.route(
+        "/p",
+        article_page(
+            "Quarry reopens",
+            [
+                "The old quarry near Dunmore reopened on Friday after a two-year closure, "
+                "bringing back eighty jobs to the valley."
+            ]
+            * 2,
+        ),
+    )
     double.rate_limit("POST /webhooks/{app}/{token}", times=1, retry_after=0.2)
     ix = await double.slash("sources ingest", {"url": page}, member=double.member(manage_guild=True))
     message = await ix.wait_original()

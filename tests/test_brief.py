@@ -10,14 +10,17 @@ import pytest
 
 from summarizer.briefs.brief import brief, summarize_text
 from summarizer.errors import QueryError
-from summarizer.sources.ingest import ingest
 from summarizer.models import Document
+from summarizer.sources.ingest import ingest
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 TOPIC = "South Korea weapons Ukraine"
 # Page furniture of the seed pages, and what only the teaser stories glued after seed 002 say.
-BOILERPLATE = re.compile(r"google cta|follow us|keep reading|show less|top photo|image credit|"
-                         r"subscribe|click here|newsletter|preferred source|reporting \|", re.I)
+BOILERPLATE = re.compile(
+    r"google cta|follow us|keep reading|show less|top photo|image credit|"
+    r"subscribe|click here|newsletter|preferred source|reporting \|",
+    re.I,
+)
 TEASERS = re.compile(r"Hormuz|Gen Z|younger Americans|NORC|Euros|Deranque|Kushner|Starmer|Flattery", re.I)
 
 
@@ -51,8 +54,13 @@ def test_seed_brief_is_cited_clean_and_free_of_teasers(seeded, settings, mode):
 
 def test_raw_page_with_teasers_still_gives_a_clean_brief(store, settings):
     """Even when the text is stored without cleaning, the summary keeps to the story."""
-    store.upsert(Document(url="https://example.org/diplomacy-watch", title="Diplomacy Watch: "
-                          "Will South Korea give weapons to Ukraine?", text=seed_text("002")))
+    store.upsert(
+        Document(
+            url="https://example.org/diplomacy-watch",
+            title="Diplomacy Watch: Will South Korea give weapons to Ukraine?",
+            text=seed_text("002"),
+        )
+    )
     result = brief(store, TOPIC, settings=settings, mode="extractive")
     assert result.sentences
     for sentence in result.sentences:
@@ -63,9 +71,19 @@ def test_raw_page_with_teasers_still_gives_a_clean_brief(store, settings):
 def test_one_wire_story_on_two_sites_is_one_source_listing_both(store, settings):
     text = seed_text("000")
     published = datetime(2026, 2, 1, tzinfo=UTC)
-    store.upsert(Document("https://one.example/embassy", "Russian embassy banner in Seoul", text, published_at=published))
-    store.upsert(Document("https://two.example/world/banner", "Seoul asks Russia to take down banner",
-                          text + "\nAdditional reporting by our correspondent in Seoul.", published_at=published))
+    store.upsert(
+        Document(
+            "https://one.example/embassy", "Russian embassy banner in Seoul", text, published_at=published
+        )
+    )
+    store.upsert(
+        Document(
+            "https://two.example/world/banner",
+            "Seoul asks Russia to take down banner",
+            text + "\nAdditional reporting by our correspondent in Seoul.",
+            published_at=published,
+        )
+    )
     result = brief(store, "Russia embassy banner Seoul", settings=settings)
     assert len(result.citations) == 1
     citation = result.citations[0]
@@ -98,8 +116,13 @@ def test_bad_requests_get_clear_messages(seeded, settings):
 
 
 def test_summarize_one_text(settings):
-    result = summarize_text(seed_text("001"), settings=settings, sentences=3, title="Lavrov in Pyongyang",
-                            url="https://example.org/lavrov")
+    result = summarize_text(
+        seed_text("001"),
+        settings=settings,
+        sentences=3,
+        title="Lavrov in Pyongyang",
+        url="https://example.org/lavrov",
+    )
     assert 1 <= len(result.sentences) <= 3
     assert all(s.citations == [1] for s in result.sentences)
     assert result.citations[0].url == "https://example.org/lavrov"
@@ -109,9 +132,20 @@ def test_summarize_one_text(settings):
 
 def test_a_topic_no_article_fully_matches_still_briefs_from_the_closest(store, settings):
     texts = {
-        "https://a.example/rates": ("Central bank raises rates", "The central bank raised interest rates by half a point on Tuesday. Economists had expected the move after inflation rose again."),
-        "https://b.example/jobs": ("Unemployment falls", "Unemployment fell to its lowest level in a decade, official figures showed. Wages grew faster than inflation for the first time in two years."),
-        "https://c.example/cup": ("Cup final tonight", "The two clubs meet in the cup final tonight. Tickets sold out within hours of going on sale."),
+        "https://a.example/rates": (
+            "Central bank raises rates",
+            "The central bank raised interest rates by half a point on Tuesday. "
+            "Economists had expected the move after inflation rose again.",
+        ),
+        "https://b.example/jobs": (
+            "Unemployment falls",
+            "Unemployment fell to its lowest level in a decade, official figures showed. "
+            "Wages grew faster than inflation for the first time in two years.",
+        ),
+        "https://c.example/cup": (
+            "Cup final tonight",
+            "The two clubs meet in the cup final tonight. Tickets sold out within hours of going on sale.",
+        ),
     }
     for url, (title, text) in texts.items():
         store.upsert(Document(url=url, title=title, text=text))

@@ -17,9 +17,10 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
-from http_server import http_server, rss_feed  # noqa: F401 (fixture)
+from http_server import rss_feed
 
 from summarizer import cli
 from summarizer.cli import main
@@ -87,10 +88,18 @@ def test_db_that_is_a_folder_or_not_a_store_is_one_line(cwd: Path):
     assert tables == [("bookmarks",)]
 
 
-@pytest.mark.parametrize("command", [
-    ["search", "Yukos"], ["brief", "Yukos"], ["sources", "list"], ["sources", "remove", "https://a.example/rss"],
-    ["digest", "list"], ["digest", "preview", "123"], ["poll"],
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["search", "Yukos"],
+        ["brief", "Yukos"],
+        ["sources", "list"],
+        ["sources", "remove", "https://a.example/rss"],
+        ["digest", "list"],
+        ["digest", "preview", "123"],
+        ["poll"],
+    ],
+)
 def test_read_only_commands_never_create_a_store(cwd: Path, command: list[str]):
     missing = cwd / "no-such-dir" / "x.db"
     line = one_clear_line(invoke("--db", str(missing), *command))
@@ -136,10 +145,22 @@ def test_query_words_starting_with_a_dash_are_query_text(seeded: str):
     assert typo.exit_code == 2 and "No such option" in typo.output and "--limit" in typo.output
 
 
-@pytest.mark.parametrize("command", [
-    [], ["ingest"], ["search"], ["brief"], ["summarize"], ["poll"], ["sources"], ["sources", "list"],
-    ["digest", "preview"], ["eval"], ["bot"],
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["ingest"],
+        ["search"],
+        ["brief"],
+        ["summarize"],
+        ["poll"],
+        ["sources"],
+        ["sources", "list"],
+        ["digest", "preview"],
+        ["eval"],
+        ["bot"],
+    ],
+)
 def test_h_is_help_everywhere(cwd: Path, command: list[str]):
     result = invoke(*command, "-h")
     assert result.exit_code == 0, result.output
@@ -153,9 +174,12 @@ def test_mode_is_a_choice_and_every_common_option_has_help(seeded: str):
     assert refused.exit_code == 2 and "lead" in refused.output
     assert invoke("--db", seeded, "brief", "Korea", "--mode", "lead", "--json").exit_code == 0
     for name in ("ingest", "search", "brief", "summarize", "sources add", "sources list", "sources remove"):
-        command = main
+        command: click.Command = main
         for part in name.split():
-            command = command.get_command(None, part)
+            assert isinstance(command, click.Group)
+            found = command.get_command(click.Context(command), part)
+            assert found is not None, f"briefbot {name}: no such command"
+            command = found
         for option in command.params:
             if option.name in {"scope", "as_json", "limit", "mode"}:
                 assert option.help, f"briefbot {name} {option.opts[0]} has no help"
@@ -191,7 +215,7 @@ def test_wrapped_lines_keep_their_indent(seeded: str, monkeypatch):
         assert line[:1].isdigit() or line.startswith("   "), output
         assert line == line.rstrip()
     brief = invoke("--db", seeded, "brief", "South Korea weapons Ukraine").output.splitlines()
-    sources = brief[brief.index("Sources") + 1:-1]
+    sources = brief[brief.index("Sources") + 1 : -1]
     assert sources[0].startswith("[1] ") and len(sources) > 1
     assert all(line.startswith(("[", "    ")) for line in sources), sources
 
@@ -199,9 +223,14 @@ def test_wrapped_lines_keep_their_indent(seeded: str, monkeypatch):
 # -- poll ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("every", "says"), [
-    ("15 minutes", "not a duration"), ("0", "too short"), ("-5m", "not a duration"),
-])
+@pytest.mark.parametrize(
+    ("every", "says"),
+    [
+        ("15 minutes", "not a duration"),
+        ("0", "too short"),
+        ("-5m", "not a duration"),
+    ],
+)
 def test_poll_every_refuses_bad_intervals(seeded: str, every: str, says: str):
     result = invoke("--db", seeded, "poll", "--every", every)
     assert result.exit_code == 2 and says in result.output and "Traceback" not in result.output
@@ -212,10 +241,22 @@ def test_poll_says_when_nothing_is_due_and_fails_when_every_feed_failed(seeded: 
     assert "no feeds yet" in invoke("--db", seeded, "poll", env=env).output
     now = datetime.now(UTC)
     published = (now - timedelta(hours=1)).strftime("%a, %d %b %Y %H:%M:%S +0000")
-    fine = http_server.route("/rss", rss_feed("Valley News", [
-        ("Dam opens", http_server.url("/a"), published,
-         "<p>The new dam opened on Monday after six years of building work by the valley council.</p>"),
-    ]), content_type="application/rss+xml")
+    fine = http_server.route(
+        "/rss",
+        rss_feed(
+            "Valley News",
+            [
+                (
+                    "Dam opens",
+                    http_server.url("/a"),
+                    published,
+                    "<p>The new dam opened on Monday after six years of building work "
+                    "by the valley council.</p>",
+                ),
+            ],
+        ),
+        content_type="application/rss+xml",
+    )
     store = Store(seeded)
     store.add_source(fine)
     store.add_source(f"http://127.0.0.1:{free_port()}/closed.xml")
@@ -247,7 +288,11 @@ def test_a_misspelt_setting_in_env_file_is_warned(cwd: Path, seeded: str):
     (cwd / ".env").write_text("DISCORD_TOKN=abc\n")
     result = subprocess.run(
         [sys.executable, "-m", "summarizer.cli", "--db", seeded, "search", "Korea"],
-        capture_output=True, text=True, cwd=cwd, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        timeout=120,
     )
     assert result.returncode == 0
     assert "DISCORD_TOKN is not a briefbot setting (did you mean DISCORD_TOKEN?)" in result.stderr
@@ -263,24 +308,31 @@ def test_ctrl_c_during_a_jsonl_ingest_says_what_was_stored(tmp_path: Path):
     records = tmp_path / "big.jsonl"
     with records.open("w") as out:
         for n in range(20_000):
-            text = " ".join(f"Report {n} says the {rng.choice(words)} {rng.choice(words)} changed on day {d}."
-                            for d in range(12))
+            text = " ".join(
+                f"Report {n} says the {rng.choice(words)} {rng.choice(words)} changed on day {d}."
+                for d in range(12)
+            )
             out.write(json.dumps({"id": n, "title": f"Story {n}", "text": text}) + "\n")
     db = tmp_path / "big.db"
     process = subprocess.Popen(
         [sys.executable, "-m", "summarizer.cli", "--db", str(db), "ingest", str(records)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(REPO)}, start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        start_new_session=True,
     )
     try:
         added = 0
+        assert process.stdout is not None
         for line in process.stdout:  # the worker process cleans batch 2 while batch 1 is stored
             added += "added" in line
             if added == 700:
                 break
         assert added == 700
         os.killpg(process.pid, signal.SIGINT)  # as Ctrl-C does: the whole process group
-        out, err = process.communicate(timeout=120)
+        _, err = process.communicate(timeout=120)
     finally:
         if process.poll() is None:
             process.kill()
@@ -293,10 +345,20 @@ def test_ctrl_c_during_a_jsonl_ingest_says_what_was_stored(tmp_path: Path):
 
 def test_bot_without_network_is_one_line(tmp_path: Path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("DISCORD_")}
-    env.update(PYTHONPATH=str(REPO), DATABASE_PATH=str(tmp_path / "bot.db"),
-               DISCORD_TOKEN="dummy.token.s3cr3t", DISCORD_API_BASE=f"http://127.0.0.1:{free_port()}")
-    result = subprocess.run([sys.executable, "-m", "summarizer.cli", "bot"], capture_output=True, text=True,
-                            cwd=tmp_path, env=env, timeout=120)
+    env.update(
+        PYTHONPATH=str(REPO),
+        DATABASE_PATH=str(tmp_path / "bot.db"),
+        DISCORD_TOKEN="dummy.token.s3cr3t",
+        DISCORD_API_BASE=f"http://127.0.0.1:{free_port()}",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "summarizer.cli", "bot"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+    )
     output = result.stdout + result.stderr
     assert result.returncode == 1
     assert "Traceback" not in output and "dummy.token.s3cr3t" not in output

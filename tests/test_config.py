@@ -30,7 +30,14 @@ def test_env_example_lists_every_setting_with_its_default():
 # -- every setting checked at start ------------------------------------------------------
 
 # Settings that take any text; every other one refuses nonsense.
-FREE_TEXT = {"database_path", "user_agent", "summarizer_model", "discord_token", "model_cache_dir", "heartbeat_file"}
+FREE_TEXT = {
+    "database_path",
+    "user_agent",
+    "summarizer_model",
+    "discord_token",
+    "model_cache_dir",
+    "heartbeat_file",
+}
 
 
 @pytest.fixture
@@ -44,17 +51,22 @@ def env_file(tmp_path: Path, monkeypatch) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("line", "says"), [
-    ("ALLOW_PRIVATE_URLS=ture", "ALLOW_PRIVATE_URLS=ture: not true or false"),
-    ("LOG_LEVEL=chatty", "LOG_LEVEL=chatty: not a log level: use DEBUG, INFO, WARNING or ERROR"),
-    ("DEFAULT_MODE=fancy",
-     "DEFAULT_MODE=fancy: not a summary mode: use extractive, semantic, abstractive or lead"),
-    ("BRIEF_WORDS=0", "BRIEF_WORDS=0: must be at least 1"),
-    ("HTTP_MAX_BYTES=lots", "HTTP_MAX_BYTES=lots: not a whole number"),
-    ("POLL_INTERVAL=0", "POLL_INTERVAL=0: must be longer than 0"),
-    ("DIGEST_TIMEZONE=Mars/Base", "DIGEST_TIMEZONE=Mars/Base"),
-    ("DISCORD_API_BASE=discord.com", "DISCORD_API_BASE=discord.com: must be a URL starting with http"),
-])
+@pytest.mark.parametrize(
+    ("line", "says"),
+    [
+        ("ALLOW_PRIVATE_URLS=ture", "ALLOW_PRIVATE_URLS=ture: not true or false"),
+        ("LOG_LEVEL=chatty", "LOG_LEVEL=chatty: not a log level: use DEBUG, INFO, WARNING or ERROR"),
+        (
+            "DEFAULT_MODE=fancy",
+            "DEFAULT_MODE=fancy: not a summary mode: use extractive, semantic, abstractive or lead",
+        ),
+        ("BRIEF_WORDS=0", "BRIEF_WORDS=0: must be at least 1"),
+        ("HTTP_MAX_BYTES=lots", "HTTP_MAX_BYTES=lots: not a whole number"),
+        ("POLL_INTERVAL=0", "POLL_INTERVAL=0: must be longer than 0"),
+        ("DIGEST_TIMEZONE=Mars/Base", "DIGEST_TIMEZONE=Mars/Base"),
+        ("DISCORD_API_BASE=discord.com", "DISCORD_API_BASE=discord.com: must be a URL starting with http"),
+    ],
+)
 def test_a_wrong_value_in_env_file_or_environment_names_the_setting(
     env_file: Path, monkeypatch, line: str, says: str
 ):
@@ -86,7 +98,9 @@ def test_every_setting_is_typed_and_checked(env_file: Path):
 
 
 def test_values_are_read_typed_and_the_environment_wins(env_file: Path, monkeypatch):
-    env_file.write_text("ALLOW_PRIVATE_URLS=yes\nBRIEF_WORDS=60\nLOG_LEVEL=debug\nDEFAULT_MODE=\nPOLL_INTERVAL=5m\n")
+    env_file.write_text(
+        "ALLOW_PRIVATE_URLS=yes\nBRIEF_WORDS=60\nLOG_LEVEL=debug\nDEFAULT_MODE=\nPOLL_INTERVAL=5m\n"
+    )
     monkeypatch.setenv("POLL_INTERVAL", "1h")
     settings = load_settings(database_path="elsewhere.db")
     assert settings.allow_private_urls is True and settings.brief_words == 60

@@ -90,9 +90,13 @@ def test_dockerfile_copies_only_what_exists_and_never_secrets():
         assert secret_or_bulk in ignored
 
 
+class _CaseSensitiveParser(configparser.ConfigParser):
+    def optionxform(self, optionstr: str) -> str:
+        return optionstr  # systemd keys are case-sensitive
+
+
 def _unit() -> configparser.ConfigParser:
-    unit = configparser.ConfigParser(interpolation=None, strict=True)
-    unit.optionxform = str  # systemd keys are case-sensitive
+    unit = _CaseSensitiveParser(interpolation=None, strict=True)
     unit.read(REPO / "deploy" / "briefbot.service")
     return unit
 

@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from summarizer.config import Settings
 from summarizer.briefs.digest import (
     Digest,
     compose_digest,
@@ -29,6 +28,7 @@ from summarizer.briefs.digest import (
     subscribe,
     unsubscribe,
 )
+from summarizer.config import Settings
 from summarizer.errors import BriefbotError, DigestError
 from summarizer.models import Document
 from summarizer.store import Store
@@ -38,15 +38,26 @@ GUILD = "111"
 CHANNEL = "222"
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
-def _sub(store: Store, time_of_day: str = "08:00", zone: str = "Europe/Berlin", topic: str = "",
-         created: datetime = utc(2026, 1, 1), channel: str = CHANNEL, guild: str = GUILD,
-         max_stories: int = 5):
-    subscription, _ = subscribe(store, guild, channel, topic, time_of_day, zone, max_stories,
-                                created_by="42", now=created)
+NEW_YEAR = utc(2026, 1, 1)
+
+
+def _sub(
+    store: Store,
+    time_of_day: str = "08:00",
+    zone: str = "Europe/Berlin",
+    topic: str = "",
+    created: datetime = NEW_YEAR,
+    channel: str = CHANNEL,
+    guild: str = GUILD,
+    max_stories: int = 5,
+):
+    subscription, _ = subscribe(
+        store, guild, channel, topic, time_of_day, zone, max_stories, created_by="42", now=created
+    )
     return subscription
 
 
@@ -68,8 +79,7 @@ def _empty(subscription, now: datetime) -> Digest:
         ("08:00", "UTC", 99, "between 1 and"),
     ],
 )
-def test_subscribe_refuses_bad_input_with_a_readable_message(store, time_of_day, zone,
-                                                             max_stories, words):
+def test_subscribe_refuses_bad_input_with_a_readable_message(store, time_of_day, zone, max_stories, words):
     with pytest.raises(DigestError) as caught:
         subscribe(store, GUILD, CHANNEL, "", time_of_day, zone or " ", max_stories)
     assert isinstance(caught.value, BriefbotError)
@@ -78,17 +88,20 @@ def test_subscribe_refuses_bad_input_with_a_readable_message(store, time_of_day,
 
 
 def test_subscribe_defaults_normalises_and_one_per_channel(store):
-    settings = Settings(digest_time="7:30", digest_timezone="america/new_york",
-                        digest_max_stories=3)
+    settings = Settings(digest_time="7:30", digest_timezone="america/new_york", digest_max_stories=3)
     first, created = subscribe(store, GUILD, CHANNEL, settings=settings, now=utc(2026, 1, 1))
     assert created
     assert (first.time_of_day, first.timezone, first.max_stories, first.topic) == (
-        "07:30", "America/New_York", 3, "")
-    again, created = subscribe(store, GUILD, CHANNEL, "  climate   policy ", "20h15",
-                               "europe/berlin", 4, now=utc(2026, 1, 2))
+        "07:30",
+        "America/New_York",
+        3,
+        "",
+    )
+    again, created = subscribe(
+        store, GUILD, CHANNEL, "  climate   policy ", "20h15", "europe/berlin", 4, now=utc(2026, 1, 2)
+    )
     assert not created and again.id == first.id
-    assert (again.topic, again.time_of_day, again.timezone) == ("climate policy", "20:15",
-                                                                "Europe/Berlin")
+    assert (again.topic, again.time_of_day, again.timezone) == ("climate policy", "20:15", "Europe/Berlin")
     other, _ = subscribe(store, "999", "333", now=utc(2026, 1, 2))
     assert [s.channel_id for s in list_subscriptions(store, GUILD)] == [CHANNEL]
     assert len(list_subscriptions(store)) == 2
@@ -125,8 +138,7 @@ def test_timezone_autocomplete_is_short_and_relevant():
         ("America/New_York", "08:00", date(2026, 11, 1), utc(2026, 11, 1, 13)),  # EST again
     ],
 )
-def test_scheduled_time_follows_local_clock_across_dst(store, zone, time_of_day, day,
-                                                       expected_utc):
+def test_scheduled_time_follows_local_clock_across_dst(store, zone, time_of_day, day, expected_utc):
     subscription = _sub(store, time_of_day, zone)
     assert scheduled_at(subscription, day) == expected_utc
 
@@ -148,8 +160,7 @@ def test_next_run_crosses_the_spring_forward_night(store):
         ("America/New_York", "23:59", utc(2026, 3, 6)),
     ],
 )
-def test_a_ticking_clock_posts_once_a_local_day_at_the_local_time(store, zone, time_of_day,
-                                                                  start):
+def test_a_ticking_clock_posts_once_a_local_day_at_the_local_time(store, zone, time_of_day, start):
     """The scheduler's loop, minute by minute over four days around a DST change."""
     subscription = _sub(store, time_of_day, zone, created=start)
     posted: list[tuple[date, datetime]] = []
@@ -200,8 +211,7 @@ def test_two_connections_racing_claim_each_day_once(settings):
             for now in days:
                 barrier.wait(timeout=20)
                 for subscription, local_date in due_digests(store, now, GRACE):
-                    if record_digest(store, subscription, local_date,
-                                     _empty(subscription, now), now):
+                    if record_digest(store, subscription, local_date, _empty(subscription, now), now):
                         wins.append((worker, local_date))
         except BaseException as exc:  # surfaced below: a failing thread must fail the test
             errors.append(exc)
@@ -236,8 +246,12 @@ def test_claim_survives_a_restart_and_a_crash_never_double_posts(settings):
 
 
 def test_release_after_a_failed_post_makes_the_day_due_again(store):
-    _ingest(store, "Harbour bridge reopens", "The harbour bridge reopened to traffic on "
-            "Monday after repairs. Engineers replaced the cables.", utc(2026, 6, 1, 6))
+    _ingest(
+        store,
+        "Harbour bridge reopens",
+        "The harbour bridge reopened to traffic on Monday after repairs. Engineers replaced the cables.",
+        utc(2026, 6, 1, 6),
+    )
     _sub(store, "08:00", "UTC", created=utc(2026, 5, 1))
     now = utc(2026, 6, 1, 8, 1)
     [(due, day)] = due_digests(store, now, GRACE)
@@ -256,8 +270,9 @@ def test_release_after_a_failed_post_makes_the_day_due_again(store):
     assert digest_status(store, due.id, day) == "posted"
 
 
-@pytest.mark.parametrize(("back_at", "due"), [(utc(2026, 6, 1, 13, 59), True),
-                                               (utc(2026, 6, 1, 14, 1), False)])
+@pytest.mark.parametrize(
+    ("back_at", "due"), [(utc(2026, 6, 1, 13, 59), True), (utc(2026, 6, 1, 14, 1), False)]
+)
 def test_catch_up_after_downtime_only_within_grace(store, back_at, due):
     _sub(store, "08:00", "UTC", created=utc(2026, 5, 1))
     assert bool(due_digests(store, back_at, GRACE)) is due
@@ -273,43 +288,80 @@ def test_catch_up_just_after_local_midnight_is_yesterdays_digest(store):
 # -- composing ------------------------------------------------------------------------------
 
 
-def _ingest(store: Store, title: str, text: str, at: datetime, url: str | None = None,
-            scope: str = "global", published: datetime | None = None) -> int:
+def _ingest(
+    store: Store,
+    title: str,
+    text: str,
+    at: datetime,
+    url: str | None = None,
+    scope: str = "global",
+    published: datetime | None = None,
+) -> int:
     slug = "-".join(title.lower().split())
-    doc = Document(url=url or f"https://news.example.com/{slug}", title=title, text=text,
-                   published_at=published or at, scope=scope)
+    doc = Document(
+        url=url or f"https://news.example.com/{slug}",
+        title=title,
+        text=text,
+        published_at=published or at,
+        scope=scope,
+    )
     return store.upsert(doc, now=at)[1]
 
 
-QUAKE = ("A strong earthquake struck the coastal city of Valdoria on Tuesday morning, damaging "
-         "old buildings and cutting power to thousands of homes. Rescue teams searched collapsed "
-         "houses through the night. The national seismology institute measured a magnitude of "
-         "6.4 and warned of aftershocks. Schools will stay closed until engineers inspect them.")
+QUAKE = (
+    "A strong earthquake struck the coastal city of Valdoria on Tuesday morning, damaging "
+    "old buildings and cutting power to thousands of homes. Rescue teams searched collapsed "
+    "houses through the night. The national seismology institute measured a magnitude of "
+    "6.4 and warned of aftershocks. Schools will stay closed until engineers inspect them."
+)
 # The same wire story as another outlet runs it: a dateline, a trimmed end, one more line.
-QUAKE_2 = ("VALDORIA (Wire) - " + QUAKE.rsplit(" Schools", 1)[0] + " Officials said the cost of "
-           "the damage would be known in the coming days.")
-CHIPS = ("Chipmaker Norwell reported record quarterly revenue on Wednesday as demand for data "
-         "centre processors kept growing. Its shares rose eight percent in late trading. The "
-         "company raised its forecast for the year and announced a new factory in Ohio.")
-FOOTBALL = ("The city football club won the cup final on penalties after a goalless draw. Fans "
-            "celebrated in the streets until the early hours. The coach praised the goalkeeper, "
-            "who saved three penalties in the shoot-out.")
+QUAKE_2 = (
+    "VALDORIA (Wire) - " + QUAKE.rsplit(" Schools", 1)[0] + " Officials said the cost of "
+    "the damage would be known in the coming days."
+)
+CHIPS = (
+    "Chipmaker Norwell reported record quarterly revenue on Wednesday as demand for data "
+    "centre processors kept growing. Its shares rose eight percent in late trading. The "
+    "company raised its forecast for the year and announced a new factory in Ohio."
+)
+FOOTBALL = (
+    "The city football club won the cup final on penalties after a goalless draw. Fans "
+    "celebrated in the streets until the early hours. The coach praised the goalkeeper, "
+    "who saved three penalties in the shoot-out."
+)
 
 
 def test_compose_groups_ranks_summarizes_and_never_repeats(store):
     settings = Settings()
     _sub(store, "08:00", "UTC", created=utc(2026, 5, 1), max_stories=5)
     day1 = utc(2026, 6, 1, 6)
-    quake = _ingest(store, "Earthquake hits Valdoria", QUAKE, day1,
-                    url="https://www.dailyplanet.example/quake")
-    quake2 = _ingest(store, "Valdoria quake: rescuers search rubble", QUAKE_2, day1,
-                     url="https://herald.example.org/world/valdoria-quake")
-    chips = _ingest(store, "Norwell posts record revenue", CHIPS, day1,
-                    url="https://markets.example.net/norwell")
-    _ingest(store, "Local bakery wins award", "The corner bakery won the regional bread prize. "
-            "Its sourdough impressed the judges.", day1, scope="other-guild")
-    _ingest(store, "Old council report", "The council published its annual report on roads. "
-            "It lists repairs planned for next year.", day1, published=utc(2026, 4, 1))
+    quake = _ingest(
+        store, "Earthquake hits Valdoria", QUAKE, day1, url="https://www.dailyplanet.example/quake"
+    )
+    quake2 = _ingest(
+        store,
+        "Valdoria quake: rescuers search rubble",
+        QUAKE_2,
+        day1,
+        url="https://herald.example.org/world/valdoria-quake",
+    )
+    chips = _ingest(
+        store, "Norwell posts record revenue", CHIPS, day1, url="https://markets.example.net/norwell"
+    )
+    _ingest(
+        store,
+        "Local bakery wins award",
+        "The corner bakery won the regional bread prize. Its sourdough impressed the judges.",
+        day1,
+        scope="other-guild",
+    )
+    _ingest(
+        store,
+        "Old council report",
+        "The council published its annual report on roads. It lists repairs planned for next year.",
+        day1,
+        published=utc(2026, 4, 1),
+    )
 
     now = utc(2026, 6, 1, 8, 0, 20)
     [(subscription, day)] = due_digests(store, now, GRACE)
@@ -331,9 +383,13 @@ def test_compose_groups_ranks_summarizes_and_never_repeats(store):
     # next day: the football final is new; another outlet's quake report is no new story
     day2 = utc(2026, 6, 1, 20)
     _ingest(store, "Cup final decided on penalties", FOOTBALL, day2)
-    _ingest(store, "Aftershocks rattle Valdoria after earthquake", QUAKE_2.replace(
-        "Rescue teams", "Volunteers and rescue teams"), day2,
-            url="https://wire.example.com/valdoria")
+    _ingest(
+        store,
+        "Aftershocks rattle Valdoria after earthquake",
+        QUAKE_2.replace("Rescue teams", "Volunteers and rescue teams"),
+        day2,
+        url="https://wire.example.com/valdoria",
+    )
     now2 = utc(2026, 6, 2, 8, 0, 5)
     [(subscription, day)] = due_digests(store, now2, GRACE)
     digest2 = compose_digest(store, subscription, now2, settings)
@@ -352,8 +408,7 @@ def test_topic_digest_keeps_matching_stories_and_respects_max_stories(store):
     digest = compose_digest(store, subscription, utc(2026, 6, 1, 8), Settings())
     assert [s.citation.title for s in digest.stories] == ["Earthquake hits Valdoria"]
     assert digest.stories[0].score > 0
-    wider = compose_digest(store, replace(subscription, topic="penalties"), utc(2026, 6, 1, 8),
-                           Settings())
+    wider = compose_digest(store, replace(subscription, topic="penalties"), utc(2026, 6, 1, 8), Settings())
     assert [s.citation.title for s in wider.stories] == ["Cup final decided on penalties"]
 
 
@@ -361,8 +416,7 @@ def test_a_skipped_day_leaves_its_stories_for_the_next_digest(store):
     _sub(store, "08:00", "UTC", created=utc(2026, 5, 1))
     now = utc(2026, 6, 1, 8, 1)
     [(subscription, day)] = due_digests(store, now, GRACE)
-    assert record_digest(store, subscription, day, compose_digest(store, subscription, now,
-                                                                  Settings()), now)
+    assert record_digest(store, subscription, day, compose_digest(store, subscription, now, Settings()), now)
     _ingest(store, "Norwell posts record revenue", CHIPS, utc(2026, 6, 1, 12))
     # down for all of 2 June's grace period; back on 3 June at the time
     assert due_digests(store, utc(2026, 6, 2, 20), GRACE) == []
@@ -398,10 +452,22 @@ def test_a_story_is_told_by_its_freshest_report(store):
     _sub(store, "08:00", "UTC", created=utc(2026, 5, 1))
     day = utc(2026, 6, 1, 6)
     # The fresh report arrived first; a copy published a day earlier was polled later.
-    fresh = _ingest(store, "Earthquake hits Valdoria", QUAKE, day,
-                    url="https://www.dailyplanet.example/quake", published=utc(2026, 6, 1, 5))
-    old = _ingest(store, "Valdoria quake: rescuers search rubble", QUAKE_2, day + timedelta(hours=1),
-                  url="https://herald.example.org/world/valdoria-quake", published=utc(2026, 5, 31, 7))
+    fresh = _ingest(
+        store,
+        "Earthquake hits Valdoria",
+        QUAKE,
+        day,
+        url="https://www.dailyplanet.example/quake",
+        published=utc(2026, 6, 1, 5),
+    )
+    old = _ingest(
+        store,
+        "Valdoria quake: rescuers search rubble",
+        QUAKE_2,
+        day + timedelta(hours=1),
+        url="https://herald.example.org/world/valdoria-quake",
+        published=utc(2026, 5, 31, 7),
+    )
     now = utc(2026, 6, 1, 8, 0, 20)
     [(subscription, _)] = due_digests(store, now, GRACE)
     [story] = compose_digest(store, subscription, now, Settings()).stories

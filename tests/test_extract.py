@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -57,10 +57,19 @@ def test_article_text_and_metadata_are_extracted():
     assert doc.author == "Maria Lopez"
     assert doc.source == "The Harbor Gazette"
     assert doc.url == "https://www.harborgazette.com/news/park?utm_source=x"
-    assert doc.published_at == datetime(2024, 3, 5, 13, 30, tzinfo=timezone.utc)
+    assert doc.published_at == datetime(2024, 3, 5, 13, 30, tzinfo=UTC)
     assert doc.text.split("\n") == PARAGRAPHS  # one paragraph a line, in order, nothing else
-    for chrome in ("Home", "Subscribe", "Related stories", "Bridge repairs", "newsletter",
-                   "All rights reserved", "Privacy policy", "Share this article", "By Maria"):
+    for chrome in (
+        "Home",
+        "Subscribe",
+        "Related stories",
+        "Bridge repairs",
+        "newsletter",
+        "All rights reserved",
+        "Privacy policy",
+        "Share this article",
+        "By Maria",
+    ):
         assert chrome not in doc.text
 
 
@@ -68,14 +77,14 @@ def test_source_falls_back_to_the_host_and_title_to_the_page():
     doc = extract_html(page(), "https://www.harborgazette.com/news/park")
     assert doc.source == "harborgazette.com"
     assert doc.title.startswith("City council approves new riverside park")
-    assert doc.published_at is None or doc.published_at.tzinfo == timezone.utc
+    assert doc.published_at is None or doc.published_at.tzinfo == UTC
     assert doc.text.split("\n") == PARAGRAPHS
 
 
 def test_a_date_without_offset_is_taken_as_utc():
     head = '<meta property="article:published_time" content="2023-11-20T08:15:00">'
     doc = extract_html(page(head), "https://example.org/story")
-    assert doc.published_at == datetime(2023, 11, 20, 8, 15, tzinfo=timezone.utc)
+    assert doc.published_at == datetime(2023, 11, 20, 8, 15, tzinfo=UTC)
 
 
 def test_teasers_inside_the_article_container_are_cleaned():

@@ -7,7 +7,7 @@ import re
 import time
 
 import pytest
-from http_server import article_page, http_server  # noqa: F401 (fixture)
+from http_server import article_page
 
 from summarizer.errors import FetchError
 from summarizer.sources.fetch import fetch
@@ -43,8 +43,12 @@ def test_decodes_the_declared_charset(http_server, settings):
 
 @pytest.mark.parametrize(
     ("status", "message"),
-    [(404, "dead link: 404 Not Found"), (410, "dead link: 410 Gone"), (500, "server error: 500"),
-     (403, "access denied: 403")],
+    [
+        (404, "dead link: 404 Not Found"),
+        (410, "dead link: 410 Gone"),
+        (500, "server error: 500"),
+        (403, "access denied: 403"),
+    ],
 )
 def test_http_errors_are_readable(http_server, settings, status, message):
     url = http_server.route("/x", "nope", status=status)
@@ -95,8 +99,13 @@ def test_images_are_refused_by_type_and_by_content(http_server, settings):
 
 
 def test_conditional_get_sends_validators_and_gets_304(http_server, settings):
-    url = http_server.route("/feed", "<rss/>", content_type="application/rss+xml", etag='"v1"',
-                            last_modified="Mon, 02 Nov 2026 10:00:00 GMT")
+    url = http_server.route(
+        "/feed",
+        "<rss/>",
+        content_type="application/rss+xml",
+        etag='"v1"',
+        last_modified="Mon, 02 Nov 2026 10:00:00 GMT",
+    )
     first = fetch(url, settings)
     assert (first.etag, first.last_modified) == ('"v1"', "Mon, 02 Nov 2026 10:00:00 GMT")
     again = fetch(url, settings, etag=first.etag)
@@ -147,7 +156,9 @@ DRIP = article_page("Drip", ["Slow."])  # ~400 bytes: over 90 s at a byte every 
 
 
 @pytest.mark.parametrize(("trickle_from", "send_length"), [("status", True), ("body", True), ("body", False)])
-def test_a_trickling_server_is_cut_off_at_the_overall_deadline(http_server, settings, trickle_from, send_length):
+def test_a_trickling_server_is_cut_off_at_the_overall_deadline(
+    http_server, settings, trickle_from, send_length
+):
     """A byte every 0.25 s never trips the 1 s per-read timeout; the overall deadline
     (connect 0.5 s + read 1 s) cuts the fetch whether the status line, the headers or the
     body trickle, with or without a Content-Length."""

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
-from http_server import http_server, rss_feed  # noqa: F401 (fixture)
+from http_server import rss_feed
 
 from summarizer.cli import main
 from summarizer.errors import FeedError
@@ -22,8 +22,12 @@ from summarizer.models import Outcome
 from summarizer.sources.ingest import ingest
 from summarizer.sources.poll import add_feed, poll_due
 
-OUT_OF_RANGE = ["0000-00-00T00:00:00Z", "0000-00-00 00:00:00", "0001-01-01T00:00:00+01:00",
-                "9999-12-31T23:59:59-14:00"]
+OUT_OF_RANGE = [
+    "0000-00-00T00:00:00Z",
+    "0000-00-00 00:00:00",
+    "0001-01-01T00:00:00+01:00",
+    "9999-12-31T23:59:59-14:00",
+]
 IMPOSSIBLE = ["2023-13-45T10:00:00Z", "2021-02-30"]
 GOOD_DATE = "Mon, 02 Nov 2026 08:00:00 GMT"
 
@@ -39,12 +43,16 @@ def body(topic: str) -> str:
 
 
 def text(topic: str) -> str:
-    return " ".join(f"Plain text about the {topic} project, paragraph {n}, for the council." for n in range(8))
+    return " ".join(
+        f"Plain text about the {topic} project, paragraph {n}, for the council." for n in range(8)
+    )
 
 
 def dated_items(dates: list[str]) -> list[tuple[str, str, str, str]]:
-    return [(f"Story {n}", f"https://news.example/story-{n}", date, body(f"topic{n}"))
-            for n, date in enumerate(dates)]
+    return [
+        (f"Story {n}", f"https://news.example/story-{n}", date, body(f"topic{n}"))
+        for n, date in enumerate(dates)
+    ]
 
 
 def by_item(results):
@@ -66,7 +74,7 @@ def test_out_of_range_and_impossible_dates_in_a_feed_file_mean_undated(store, se
     assert [r.outcome for r in results] == [Outcome.ADDED] * (len(bad) + 2)
     good = store.get(results[0].article_id)
     assert good.published_at == datetime(2026, 11, 2, 8, 0, tzinfo=UTC) and results[0].reason == ""
-    for result, date in zip(results[1 : len(bad) + 1], bad):
+    for result, date in zip(results[1 : len(bad) + 1], bad, strict=True):
         assert store.get(result.article_id).published_at is None, date  # never shifted, never 10000
         assert date in result.reason and "stored undated" in result.reason
     said = [record.getMessage() for record in caplog.records if "stored undated" in record.getMessage()]
@@ -75,8 +83,10 @@ def test_out_of_range_and_impossible_dates_in_a_feed_file_mean_undated(store, se
 
 
 def test_out_of_range_dates_in_json_lines_keep_every_record(store, settings, tmp_path):
-    lines = [json.dumps({"id": n, "title": f"Record {n}", "text": text(f"topic{n}"), "date": date})
-             for n, date in enumerate([*OUT_OF_RANGE, *IMPOSSIBLE, "2026-11-01T09:30:00+01:00"])]
+    lines = [
+        json.dumps({"id": n, "title": f"Record {n}", "text": text(f"topic{n}"), "date": date})
+        for n, date in enumerate([*OUT_OF_RANGE, *IMPOSSIBLE, "2026-11-01T09:30:00+01:00"])
+    ]
     lines.append(json.dumps({"id": "ts", "title": "Timestamp", "text": text("timestamp"), "date": 1e20}))
     path = tmp_path / "records.jsonl"
     path.write_text("\n".join(lines), encoding="utf-8")
@@ -103,13 +113,16 @@ def test_sources_add_and_polls_survive_a_feed_with_out_of_range_dates(http_serve
     [again] = poll_due(store, settings, now=now + timedelta(hours=1))
     assert again.ok and again.added == 1 and store.count() == 6
     # Said once per item: when stored, not again on each poll that finds it stored.
-    assert [r.reason for r in again.results if r.reason] == ["date '2023-13-45T10:00:00Z' is not a real date; stored undated"]
+    assert [r.reason for r in again.results if r.reason] == [
+        "date '2023-13-45T10:00:00Z' is not a real date; stored undated"
+    ]
 
 
 def test_twelve_hour_clocks_and_dates_in_other_languages(store, settings, tmp_path):
     def feed(language: str, date: str) -> str:
-        document = rss_feed(f"Feed {language}", [(f"News {language}", f"https://n.example/{language}", date,
-                                                  body(language))])
+        document = rss_feed(
+            f"Feed {language}", [(f"News {language}", f"https://n.example/{language}", date, body(language))]
+        )
         return document.replace("<description>", f"<language>{language}</language><description>", 1)
 
     cases = {
@@ -127,11 +140,17 @@ def test_twelve_hour_clocks_and_dates_in_other_languages(store, settings, tmp_pa
     assert all(r.reason == "" for r in results)
     # Records name no language: it is recognised from the date itself.
     records = tmp_path / "records.jsonl"
-    records.write_text("\n".join(json.dumps({"id": n, "text": text(f"record{n}"), "date": date}) for n, date in
-                                 enumerate(["sabato 16 dicembre 2023 14:02", "16 de dezembro de 2023 09:30"])))
+    records.write_text(
+        "\n".join(
+            json.dumps({"id": n, "text": text(f"record{n}"), "date": date})
+            for n, date in enumerate(["sabato 16 dicembre 2023 14:02", "16 de dezembro de 2023 09:30"])
+        )
+    )
     stored = ingest(store, [str(records)], settings)
     assert [store.get(r.article_id).published_at for r in stored] == [
-        datetime(2023, 12, 16, 14, 2, tzinfo=UTC), datetime(2023, 12, 16, 9, 30, tzinfo=UTC)]
+        datetime(2023, 12, 16, 14, 2, tzinfo=UTC),
+        datetime(2023, 12, 16, 9, 30, tzinfo=UTC),
+    ]
 
 
 # -- empty bodies ------------------------------------------------------------------------
@@ -147,8 +166,13 @@ def test_empty_feed_file_and_empty_feed_reply_fail_alone(http_server, store, set
     good = rss_feed("Good", dated_items([GOOD_DATE]))
     good_url = http_server.route("/good.rss", good, content_type="application/rss+xml")
     results = ingest(store, [str(folder), empty_url, atom_url, good_url], settings)
-    assert [r.outcome for r in results] == [Outcome.FAILED, Outcome.ADDED, Outcome.FAILED, Outcome.FAILED,
-                                            Outcome.ADDED]
+    assert [r.outcome for r in results] == [
+        Outcome.FAILED,
+        Outcome.ADDED,
+        Outcome.FAILED,
+        Outcome.FAILED,
+        Outcome.ADDED,
+    ]
     assert results[0].reason == f"empty feed: {(folder / 'a-empty.xml').as_uri()} has no content"
     assert results[2].reason == f"empty feed: {empty_url} has no content"
     assert results[3].reason == f"empty feed: {atom_url} has no content"
@@ -162,7 +186,9 @@ def test_empty_feed_file_and_empty_feed_reply_fail_alone(http_server, store, set
 @pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
 def test_utf16_feeds_with_a_byte_order_mark_are_read(http_server, store, settings, tmp_path, encoding):
     bom = codecs.BOM_UTF16_LE if encoding.endswith("le") else codecs.BOM_UTF16_BE
-    document = rss_feed("Café Wire", [("Zürich café reopens", "https://n.example/cafe", GOOD_DATE, body("café"))])
+    document = rss_feed(
+        "Café Wire", [("Zürich café reopens", "https://n.example/cafe", GOOD_DATE, body("café"))]
+    )
     data = bom + document.replace('encoding="UTF-8"', 'encoding="UTF-16"').encode(encoding)
     path = tmp_path / "wire.xml"
     path.write_bytes(data)
@@ -176,7 +202,9 @@ def test_utf16_feeds_with_a_byte_order_mark_are_read(http_server, store, setting
 
 
 def test_one_invalid_utf8_line_fails_alone(store, settings, tmp_path):
-    lines = [json.dumps({"id": n, "title": f"Record {n}", "text": text(f"topic{n}")}).encode() for n in range(10)]
+    lines = [
+        json.dumps({"id": n, "title": f"Record {n}", "text": text(f"topic{n}")}).encode() for n in range(10)
+    ]
     lines[4] = lines[4].replace(b"Record 4", b"Record \xff\xfe 4")
     path = tmp_path / "records.jsonl"
     path.write_bytes(b"\n".join(lines) + b"\n")
@@ -214,7 +242,9 @@ def test_titles_are_plain_text_and_capped(store, settings, tmp_path):
         "<![CDATA[Laughs &lol9; everywhere &lol9;]]>",
         "Word " * 200_000,
     ]
-    items = [(title, f"https://n.example/t{n}", GOOD_DATE, body(f"title{n}")) for n, title in enumerate(titles)]
+    items = [
+        (title, f"https://n.example/t{n}", GOOD_DATE, body(f"title{n}")) for n, title in enumerate(titles)
+    ]
     feed = tmp_path / "titles.xml"
     feed.write_text(rss_feed("Titles", items), encoding="utf-8")
     records = tmp_path / "long.jsonl"
@@ -232,11 +262,17 @@ def test_titles_are_plain_text_and_capped(store, settings, tmp_path):
 
 def test_relative_links_in_a_local_feed_resolve_against_its_site_or_are_dropped(store, settings, tmp_path):
     with_site = tmp_path / "with-site.xml"
-    with_site.write_text(rss_feed("Blog", [("Post one", "/blog/post-1", GOOD_DATE, body("post one"))],
-                                  link="https://blog.example/"), encoding="utf-8")
+    with_site.write_text(
+        rss_feed(
+            "Blog", [("Post one", "/blog/post-1", GOOD_DATE, body("post one"))], link="https://blog.example/"
+        ),
+        encoding="utf-8",
+    )
     without_site = tmp_path / "without-site.xml"
-    without_site.write_text(rss_feed("Notes", [("Post two", "/blog/post-2", GOOD_DATE, body("post two"))],
-                                     link="index.html"), encoding="utf-8")
+    without_site.write_text(
+        rss_feed("Notes", [("Post two", "/blog/post-2", GOOD_DATE, body("post two"))], link="index.html"),
+        encoding="utf-8",
+    )
     results = ingest(store, [str(with_site), str(without_site)], settings)
     assert [r.outcome for r in results] == [Outcome.ADDED] * 2
     first, second = (store.get(r.article_id) for r in results)
@@ -245,26 +281,41 @@ def test_relative_links_in_a_local_feed_resolve_against_its_site_or_are_dropped(
     assert "relative link" in results[1].reason
 
 
-UNSAFE = ["javascript:alert(document.cookie)", "data:text/html,<script>alert(1)</script>",
-          "vbscript:msgbox(1)", "file:///etc/passwd"]
+UNSAFE = [
+    "javascript:alert(document.cookie)",
+    "data:text/html,<script>alert(1)</script>",
+    "vbscript:msgbox(1)",
+    "file:///etc/passwd",
+]
 
 
 def test_unsafe_item_links_are_never_stored_nor_printed(tmp_path, monkeypatch):
     items = [(f"Unsafe {n}", link, GOOD_DATE, body(f"unsafe{n}")) for n, link in enumerate(UNSAFE)]
     feed = tmp_path / "unsafe.xml"
-    feed.write_text(rss_feed("Unsafe", items).replace("<link>data:text/html,<script>alert(1)</script></link>",
-                                                       "<link>data:text/html,&lt;b&gt;x</link>"), encoding="utf-8")
+    feed.write_text(
+        rss_feed("Unsafe", items).replace(
+            "<link>data:text/html,<script>alert(1)</script></link>", "<link>data:text/html,&lt;b&gt;x</link>"
+        ),
+        encoding="utf-8",
+    )
     records = tmp_path / "unsafe.jsonl"
-    records.write_text("\n".join(json.dumps({"title": f"Record {n}", "url": link, "text": text(f"record{n}")})
-                                 for n, link in enumerate(UNSAFE)))
+    records.write_text(
+        "\n".join(
+            json.dumps({"title": f"Record {n}", "url": link, "text": text(f"record{n}")})
+            for n, link in enumerate(UNSAFE)
+        )
+    )
     monkeypatch.chdir(tmp_path)
     db = str(tmp_path / "cli.db")
     runner = CliRunner()
     ingested = runner.invoke(main, ["--db", db, "ingest", str(feed), str(records)], catch_exceptions=False)
     assert "8 added" in ingested.output, ingested.output
-    shown = runner.invoke(main, ["--db", db, "search", "unsafe OR record", "--limit", "20"], catch_exceptions=False)
-    as_json = runner.invoke(main, ["--db", db, "search", "unsafe OR record", "--limit", "20", "--json"],
-                            catch_exceptions=False)
+    shown = runner.invoke(
+        main, ["--db", db, "search", "unsafe OR record", "--limit", "20"], catch_exceptions=False
+    )
+    as_json = runner.invoke(
+        main, ["--db", db, "search", "unsafe OR record", "--limit", "20", "--json"], catch_exceptions=False
+    )
     hits = json.loads(as_json.output)
     assert len(hits) == 8
     for scheme in ("javascript:", "data:", "vbscript:", "file:///etc"):
@@ -284,4 +335,6 @@ def test_a_trickling_feed_fails_alone_at_the_deadline(http_server, store, settin
     good = http_server.route("/good.rss", feed.replace("Drip", "Good"), content_type="application/rss+xml")
     results = ingest(store, [drip, good], quick)
     assert [(r.outcome, r.reason) for r in results] == [
-        (Outcome.FAILED, "timed out after 1.5 s (the whole download)"), (Outcome.ADDED, "")]
+        (Outcome.FAILED, "timed out after 1.5 s (the whole download)"),
+        (Outcome.ADDED, ""),
+    ]

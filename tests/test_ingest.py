@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 from conftest import SEEDS
-from http_server import article_page, atom_feed, http_server, rdf_feed, rss_feed  # noqa: F401
+from http_server import article_page, atom_feed, rdf_feed, rss_feed
 
 from summarizer.errors import FeedError
+from summarizer.models import Document, Outcome
 from summarizer.sources.feeds import looks_like_feed, parse_feed
 from summarizer.sources.ingest import ingest, ingest_document
-from summarizer.models import Document, Outcome
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 16
 TOPICS = ["harbour", "railway", "library", "vaccine", "election", "wildfire", "bridge", "orchestra"]
@@ -62,21 +62,41 @@ def test_folder_with_every_kind_of_file_fails_item_by_item(store, settings, tmp_
     (folder / "photo.png").write_bytes(PNG)  # not a supported kind: left alone
     (folder / ".hidden.txt").write_text("never read")
     records = [
-        {"title": "Vaccine rollout", "text": "\n".join(paragraphs("vaccine")),
-         "url": "https://news.example/vaccine?utm_source=x", "published": "2026-11-01T09:30:00+01:00"},
+        {
+            "title": "Vaccine rollout",
+            "text": "\n".join(paragraphs("vaccine")),
+            "url": "https://news.example/vaccine?utm_source=x",
+            "published": "2026-11-01T09:30:00+01:00",
+        },
         {"title": "No text here", "url": "https://news.example/empty"},
     ]
     (folder / "records.json").write_text(json.dumps(records))
     lines = [
-        json.dumps({"id": "e1", "title": "Election night", "content": "\n".join(paragraphs("election")),
-                    "date": "Tue, 03 Nov 2026 20:00:00 GMT", "author": "Sam Reporter"}),
+        json.dumps(
+            {
+                "id": "e1",
+                "title": "Election night",
+                "content": "\n".join(paragraphs("election")),
+                "date": "Tue, 03 Nov 2026 20:00:00 GMT",
+                "author": "Sam Reporter",
+            }
+        ),
         "{not json",
         json.dumps({"id": "w1", "body": "\n".join(paragraphs("wildfire"))}),
     ]
     (folder / "more.jsonl").write_text("\n".join(lines) + "\n")
     (folder / "feed.rss").write_text(
-        rss_feed("Local Wire", [("Bridge repaired", "https://news.example/bridge",
-                                 "Mon, 02 Nov 2026 08:00:00 GMT", html("bridge"))])
+        rss_feed(
+            "Local Wire",
+            [
+                (
+                    "Bridge repaired",
+                    "https://news.example/bridge",
+                    "Mon, 02 Nov 2026 08:00:00 GMT",
+                    html("bridge"),
+                )
+            ],
+        )
     )
     seen = []
     results = ingest(store, [str(folder)], settings, on_result=seen.append)
@@ -130,8 +150,11 @@ def test_url_batch_reports_each_failure_and_stores_the_rest(http_server, store, 
         http_server.route("/slow", "late", delay=3.0),
         http_server.route("/huge", b"x" * 20_000_000, content_type="text/plain"),
         http_server.url("/loop-a"),
-        http_server.route("/broken.xml", b"<?xml version='1.0'?><rss version='2.0'><channel><<<&&&",
-                          content_type="application/rss+xml"),
+        http_server.route(
+            "/broken.xml",
+            b"<?xml version='1.0'?><rss version='2.0'><channel><<<&&&",
+            content_type="application/rss+xml",
+        ),
         http_server.route("/pic", PNG, content_type="image/png"),
         http_server.route("/disguised", PNG, content_type="text/html"),
         http_server.route("/empty", "<html><body><nav>Home</nav></body></html>"),
@@ -154,8 +177,10 @@ def test_url_batch_reports_each_failure_and_stores_the_rest(http_server, store, 
 
 
 def test_feed_with_full_text_uses_it_without_fetching_pages(http_server, store, settings):
-    items = [(f"{t.title()} news", http_server.url(f"/{t}"), f"Mon, 0{i + 1} Nov 2026 08:00:00 GMT", html(t))
-             for i, t in enumerate(TOPICS[:3])]
+    items = [
+        (f"{t.title()} news", http_server.url(f"/{t}"), f"Mon, 0{i + 1} Nov 2026 08:00:00 GMT", html(t))
+        for i, t in enumerate(TOPICS[:3])
+    ]
     feed_url = http_server.route("/rss", rss_feed("Town Crier", items), content_type="application/rss+xml")
     results = ingest(store, [feed_url], settings, scope="123")
     assert outcomes(results) == ["added"] * 3
@@ -169,8 +194,15 @@ def test_feed_with_full_text_uses_it_without_fetching_pages(http_server, store, 
 def test_teaser_feed_fetches_pages_and_page_duplicates_the_entry(http_server, store, settings):
     for topic in TOPICS[:2]:
         http_server.route(f"/{topic}", article_page(f"{topic.title()} story", paragraphs(topic)))
-    items = [(f"{t.title()} story", http_server.url(f"/{t}?utm_source=rss"), "2026-11-02T08:00:00Z",
-              "<p>A short teaser.</p>") for t in TOPICS[:2]]
+    items = [
+        (
+            f"{t.title()} story",
+            http_server.url(f"/{t}?utm_source=rss"),
+            "2026-11-02T08:00:00Z",
+            "<p>A short teaser.</p>",
+        )
+        for t in TOPICS[:2]
+    ]
     feed_url = http_server.route("/atom", atom_feed("Atom Daily", items), content_type="application/atom+xml")
     results = ingest(store, [feed_url], settings)
     assert outcomes(results) == ["added", "added"]
@@ -186,8 +218,10 @@ def test_teaser_feed_fetches_pages_and_page_duplicates_the_entry(http_server, st
 
 def test_teaser_entry_whose_page_is_dead_fails_alone(http_server, store, settings):
     http_server.route("/ok", article_page("Fine page", paragraphs("library")))
-    items = [("Dead one", http_server.url("/missing"), "2026-11-02T08:00:00Z", "<p>Teaser.</p>"),
-             ("Good one", http_server.url("/ok"), "2026-11-02T09:00:00Z", "<p>Teaser.</p>")]
+    items = [
+        ("Dead one", http_server.url("/missing"), "2026-11-02T08:00:00Z", "<p>Teaser.</p>"),
+        ("Good one", http_server.url("/ok"), "2026-11-02T09:00:00Z", "<p>Teaser.</p>"),
+    ]
     url = http_server.route("/rdf", rdf_feed("RDF Wire", items), content_type="application/rdf+xml")
     results = ingest(store, [url], settings)
     assert outcomes(results) == ["failed", "added"]
@@ -197,8 +231,10 @@ def test_teaser_entry_whose_page_is_dead_fails_alone(http_server, store, setting
 
 def test_long_summary_stands_in_for_an_unreadable_page(http_server, store, settings):
     summary = " ".join(paragraphs("wildfire", 2))
-    items = [("Wildfire spreads", http_server.url("/forbidden"), "2026-11-02T08:00:00Z", ""),
-             ("Short only", http_server.url("/forbidden2"), "2026-11-02T08:00:00Z", "")]
+    items = [
+        ("Wildfire spreads", http_server.url("/forbidden"), "2026-11-02T08:00:00Z", ""),
+        ("Short only", http_server.url("/forbidden2"), "2026-11-02T08:00:00Z", ""),
+    ]
     feed = rss_feed("Summaries", items).replace(
         "<pubDate>", f"<description>&lt;p&gt;{summary}&lt;/p&gt;</description><pubDate>", 1
     )
@@ -213,8 +249,14 @@ def test_long_summary_stands_in_for_an_unreadable_page(http_server, store, setti
 def test_updated_text_at_the_same_url_updates(http_server, store, settings):
     url = http_server.route("/story", article_page("Bridge story", paragraphs("bridge")))
     first = ingest(store, [url], settings)
-    http_server.route("/story", article_page("Bridge story", paragraphs("bridge") + [
-        "Update: the bridge reopened to cyclists on Friday evening after a final safety check."]))
+    http_server.route(
+        "/story",
+        article_page(
+            "Bridge story",
+            paragraphs("bridge")
+            + ["Update: the bridge reopened to cyclists on Friday evening after a final safety check."],
+        ),
+    )
     second = ingest(store, [url], settings)
     assert outcomes(first + second) == ["added", "updated"]
     assert first[0].article_id == second[0].article_id
@@ -223,8 +265,10 @@ def test_updated_text_at_the_same_url_updates(http_server, store, settings):
 
 
 def test_broken_xml_with_entries_is_still_used():
-    broken = rss_feed("Sloppy Feed", [("Tom & Jerry", "https://x.example/a", "Mon, 02 Nov 2026 08:00:00 GMT",
-                                       html("harbour"))])
+    broken = rss_feed(
+        "Sloppy Feed",
+        [("Tom & Jerry", "https://x.example/a", "Mon, 02 Nov 2026 08:00:00 GMT", html("harbour"))],
+    )
     feed = parse_feed(broken.encode(), "https://x.example/feed")
     assert feed.warning and len(feed.entries) == 1
     assert feed.entries[0].title == "Tom & Jerry"
@@ -255,10 +299,14 @@ def test_ingest_document_dedupes_by_text(store):
 
 def test_plain_text_and_json_urls(http_server, store, settings):
     text_url = http_server.route("/notes.txt", "\n".join(paragraphs("railway")), content_type="text/plain")
-    records = [{"title": f"{t} item", "text": "\n".join(paragraphs(t)), "url": f"https://n.example/{t}"}
-               for t in TOPICS[:2]]
+    records = [
+        {"title": f"{t} item", "text": "\n".join(paragraphs(t)), "url": f"https://n.example/{t}"}
+        for t in TOPICS[:2]
+    ]
     records[1].pop("url")
-    json_url = http_server.route("/data.json", json.dumps({"articles": records}), content_type="application/json")
+    json_url = http_server.route(
+        "/data.json", json.dumps({"articles": records}), content_type="application/json"
+    )
     results = ingest(store, [text_url, json_url], settings)
     assert outcomes(results) == ["added", "added", "failed"]
     assert store.get(results[0].article_id).title.startswith("Officials said the railway project")
@@ -302,11 +350,16 @@ def test_a_large_jsonl_file_is_stored_whole_and_in_order(store, settings, tmp_pa
         if n in (3, 777):
             lines.append(json.dumps({"id": n, "title": "No body"}))  # fails alone
         else:
-            lines.append(json.dumps({
-                "id": n, "title": f"Report number {n}",
-                "text": f"Council meeting {n} approved budget line {n * 7} for the harbour works. "
+            lines.append(
+                json.dumps(
+                    {
+                        "id": n,
+                        "title": f"Report number {n}",
+                        "text": f"Council meeting {n} approved budget line {n * 7} for the harbour works. "
                         f"Officials said item {n} would be reviewed in the spring.",
-            }))
+                    }
+                )
+            )
     lines.insert(600, "{not json")
     path = tmp_path / "many.jsonl"
     path.write_text("\n".join(lines), encoding="utf-8")
@@ -323,7 +376,7 @@ def test_a_large_jsonl_file_is_stored_whole_and_in_order(store, settings, tmp_pa
 
 def test_feed_entries_without_links_stay_separate_articles(http_server, store, settings):
     entries = "".join(
-        f"<item><title>Bulletin {n}</title><guid isPermaLink=\"false\">bulletin-{n}</guid>"
+        f'<item><title>Bulletin {n}</title><guid isPermaLink="false">bulletin-{n}</guid>'
         f"<content:encoded><![CDATA[{html(f'bulletin {n} topic')}]]></content:encoded></item>"
         for n in (1, 2)
     )

@@ -25,7 +25,9 @@ NEEDED_AT_RUN_TIME = {"skeletoken"}
 
 def _name(requirement: str) -> str:
     """The normalised distribution name of a requirement ('discord.py==2.7.1' -> 'discord-py')."""
-    name = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", requirement).group(1)
+    match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", requirement)
+    assert match, f"not a requirement: {requirement!r}"
+    name = match.group(1)
     return re.sub(r"[-_.]+", "-", name).lower()
 
 

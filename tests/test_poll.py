@@ -6,7 +6,7 @@ import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from http_server import article_page, http_server, rss_feed  # noqa: F401 (fixture)
+from http_server import article_page, rss_feed
 
 from summarizer.errors import FeedError, FetchError
 from summarizer.sources.poll import add_feed, backoff_delay, poll_due
@@ -30,8 +30,10 @@ def rfc822(moment: datetime) -> str:
 
 
 def items(server, names_and_ages: list[tuple[str, timedelta]]) -> list[tuple[str, str, str, str]]:
-    return [(f"{name} report", server.url(f"/a/{name}"), rfc822(NOW - age), body(name))
-            for name, age in names_and_ages]
+    return [
+        (f"{name} report", server.url(f"/a/{name}"), rfc822(NOW - age), body(name))
+        for name, age in names_and_ages
+    ]
 
 
 def test_add_feed_checks_the_url_is_a_feed(http_server, store, settings):
@@ -48,9 +50,13 @@ def test_add_feed_checks_the_url_is_a_feed(http_server, store, settings):
 
 
 def test_add_feed_finds_the_feed_a_page_advertises(http_server, store, settings):
-    feed_url = http_server.route("/news/rss.xml", rss_feed("Valley News", []), content_type="application/rss+xml")
+    feed_url = http_server.route(
+        "/news/rss.xml", rss_feed("Valley News", []), content_type="application/rss+xml"
+    )
     page = article_page("Valley News home", ["Today's stories."]).replace(
-        "<head>", '<head><link rel="alternate" type="application/rss+xml" title="RSS" href="/news/rss.xml">', 1
+        "<head>",
+        '<head><link rel="alternate" type="application/rss+xml" title="RSS" href="/news/rss.xml">',
+        1,
     )
     assert "rss.xml" in page
     home = http_server.route("/", page)
@@ -60,10 +66,19 @@ def test_add_feed_finds_the_feed_a_page_advertises(http_server, store, settings)
 
 def test_first_poll_filters_old_items_caps_newest_and_then_gets_304(http_server, store, settings):
     settings = dataclasses.replace(settings, poll_max_items=3, poll_first_max_age="3d")
-    ages = [("alpha", timedelta(hours=1)), ("bravo", timedelta(hours=5)), ("charlie", timedelta(days=1)),
-            ("delta", timedelta(days=2)), ("echo", timedelta(days=10))]
-    feed_url = http_server.route("/rss", rss_feed("Valley News", items(http_server, ages)),
-                                 content_type="application/rss+xml", etag='"rev-1"')
+    ages = [
+        ("alpha", timedelta(hours=1)),
+        ("bravo", timedelta(hours=5)),
+        ("charlie", timedelta(days=1)),
+        ("delta", timedelta(days=2)),
+        ("echo", timedelta(days=10)),
+    ]
+    feed_url = http_server.route(
+        "/rss",
+        rss_feed("Valley News", items(http_server, ages)),
+        content_type="application/rss+xml",
+        etag='"rev-1"',
+    )
     add_feed(store, feed_url, settings, scope="guild-7")
     [report] = poll_due(store, settings, now=NOW)
     assert report.ok and not report.not_modified
@@ -86,8 +101,11 @@ def test_first_poll_filters_old_items_caps_newest_and_then_gets_304(http_server,
 
 def test_later_polls_keep_old_items_but_still_cap(http_server, store, settings):
     settings = dataclasses.replace(settings, poll_max_items=2, poll_first_max_age="1d")
-    feed_url = http_server.route("/rss", rss_feed("Wire", items(http_server, [("one", timedelta(hours=2))])),
-                                 content_type="application/rss+xml")
+    feed_url = http_server.route(
+        "/rss",
+        rss_feed("Wire", items(http_server, [("one", timedelta(hours=2))])),
+        content_type="application/rss+xml",
+    )
     add_feed(store, feed_url, settings)
     assert poll_due(store, settings, now=NOW)[0].added == 1
     older = [("two", timedelta(days=5)), ("three", timedelta(days=6)), ("four", timedelta(days=7))]
@@ -130,9 +148,14 @@ def test_backoff_delay_never_overflows(settings):
 
 
 def test_one_failing_feed_never_stops_the_others(http_server, store, settings):
-    broken = http_server.route("/broken", b"<?xml version='1.0'?><rss><channel><<&&", content_type="application/rss+xml")
-    healthy = http_server.route("/rss", rss_feed("Healthy", items(http_server, [("lima", timedelta(hours=1))])),
-                                content_type="application/rss+xml")
+    broken = http_server.route(
+        "/broken", b"<?xml version='1.0'?><rss><channel><<&&", content_type="application/rss+xml"
+    )
+    healthy = http_server.route(
+        "/rss",
+        rss_feed("Healthy", items(http_server, [("lima", timedelta(hours=1))])),
+        content_type="application/rss+xml",
+    )
     store.add_source(broken)  # registered while it still worked
     store.add_source(http_server.url("/gone"))
     add_feed(store, healthy, settings)
@@ -166,10 +189,13 @@ def test_due_feeds_are_fetched_together_and_a_trickling_one_is_cut_off(http_serv
     quick = dataclasses.replace(settings, http_connect_timeout=0.5, http_read_timeout=2.0)
     for name in ("november", "oscar", "papa"):
         feed = rss_feed(name.title(), items(http_server, [(name, timedelta(hours=1))]))
-        store.add_source(http_server.route(f"/{name}.rss", feed, content_type="application/rss+xml", delay=1.0))
+        store.add_source(
+            http_server.route(f"/{name}.rss", feed, content_type="application/rss+xml", delay=1.0)
+        )
     # A byte every 0.2 s: never a 2 s silence, and about a minute for the whole feed uncut.
-    store.add_source(http_server.route("/drip.rss", rss_feed("Drip", []), content_type="application/rss+xml",
-                                       trickle=0.2))
+    store.add_source(
+        http_server.route("/drip.rss", rss_feed("Drip", []), content_type="application/rss+xml", trickle=0.2)
+    )
     reports = poll_due(store, quick, now=NOW)
     assert [(r.ok, r.added) for r in reports] == [(True, 1), (True, 1), (True, 1), (False, 0)]
     assert reports[3].error == "timed out after 2.5 s (the whole download)"

@@ -6,30 +6,66 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from summarizer.config import Settings
 from summarizer.errors import QueryError
 from summarizer.models import Document
+from summarizer.store import Store
 from summarizer.store.query import parse_query
 from summarizer.store.search import parse_since, search
-from summarizer.store import Store
 
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
 
 ARTICLES = [
-    ("https://a.example.com/lavrov", "Lavrov visits Pyongyang", "Sergey Lavrov met Kim Jong Un to deepen military ties between Russia and North Korea.", "a.example.com", 2),
-    ("https://b.example.com/seoul", "Seoul weighs arms for Kyiv", "South Korea is considering sending weapons to Ukraine after North Korean troops joined Russia.", "b.example.com", 30),
-    ("https://c.example.com/oil", "Oil prices jump", "Crude rose after tanker traffic slowed in the Strait of Hormuz. Lavrov was not mentioned.", "c.example.com", 5),
-    ("https://d.example.com/cafe", "Café culture in Zürich", "A new café opened near the lake; locals praised the coffee.", "d.example.com", 1),
-    ("https://e.example.com/old", "Korea talks, a look back", "Talks between North and South Korea stalled in the past decade.", "e.example.com", 24 * 40),
+    (
+        "https://a.example.com/lavrov",
+        "Lavrov visits Pyongyang",
+        "Sergey Lavrov met Kim Jong Un to deepen military ties between Russia and North Korea.",
+        "a.example.com",
+        2,
+    ),
+    (
+        "https://b.example.com/seoul",
+        "Seoul weighs arms for Kyiv",
+        "South Korea is considering sending weapons to Ukraine after North Korean troops joined Russia.",
+        "b.example.com",
+        30,
+    ),
+    (
+        "https://c.example.com/oil",
+        "Oil prices jump",
+        "Crude rose after tanker traffic slowed in the Strait of Hormuz. Lavrov was not mentioned.",
+        "c.example.com",
+        5,
+    ),
+    (
+        "https://d.example.com/cafe",
+        "Café culture in Zürich",
+        "A new café opened near the lake; locals praised the coffee.",
+        "d.example.com",
+        1,
+    ),
+    (
+        "https://e.example.com/old",
+        "Korea talks, a look back",
+        "Talks between North and South Korea stalled in the past decade.",
+        "e.example.com",
+        24 * 40,
+    ),
 ]
 
 
 @pytest.fixture
 def filled(store: Store) -> Store:
     for url, title, text, source, hours_old in ARTICLES:
-        store.upsert(Document(url=url, title=title, text=text, source=source, published_at=NOW - timedelta(hours=hours_old)))
+        store.upsert(
+            Document(
+                url=url, title=title, text=text, source=source, published_at=NOW - timedelta(hours=hours_old)
+            )
+        )
     return store
 
 
@@ -43,7 +79,10 @@ def test_title_match_ranks_first(filled):
 
 def test_words_must_all_match_and_or_widens(filled):
     assert titles(search(filled, "Korea weapons", now=NOW)) == ["Seoul weighs arms for Kyiv"]
-    assert set(titles(search(filled, "Hormuz OR Zürich", now=NOW))) == {"Oil prices jump", "Café culture in Zürich"}
+    assert set(titles(search(filled, "Hormuz OR Zürich", now=NOW))) == {
+        "Oil prices jump",
+        "Café culture in Zürich",
+    }
 
 
 def test_phrases_and_exclusions(filled):
@@ -66,7 +105,14 @@ def test_since_and_source_filters(filled):
 
 def test_recency_prefers_the_newer_of_equally_relevant_articles(store: Store):
     for url, age in (("https://x.com/old", 24 * 10), ("https://x.com/new", 1)):
-        store.upsert(Document(url=url, title="Budget vote", text=f"Parliament votes on the budget. ({url})", published_at=NOW - timedelta(hours=age)))
+        store.upsert(
+            Document(
+                url=url,
+                title="Budget vote",
+                text=f"Parliament votes on the budget. ({url})",
+                published_at=NOW - timedelta(hours=age),
+            )
+        )
     assert search(store, "budget", now=NOW)[0].article.url == "https://x.com/new"
     flat = Settings(recency_weight=0.0)
     scores = [h.score for h in search(store, "budget", now=NOW, settings=flat)]
@@ -74,7 +120,11 @@ def test_recency_prefers_the_newer_of_equally_relevant_articles(store: Store):
 
 
 def test_guild_scope_sees_its_own_and_global_articles(filled):
-    filled.upsert(Document(url="https://intranet.example/x", title="Lavrov memo", text="Internal Lavrov memo.", scope="111"))
+    filled.upsert(
+        Document(
+            url="https://intranet.example/x", title="Lavrov memo", text="Internal Lavrov memo.", scope="111"
+        )
+    )
     assert "Lavrov memo" in titles(search(filled, "lavrov", scope="111", now=NOW))
     assert "Lavrov memo" not in titles(search(filled, "lavrov", scope="222", now=NOW))
     assert "Lavrov memo" not in titles(search(filled, "lavrov", now=NOW))
@@ -82,8 +132,25 @@ def test_guild_scope_sees_its_own_and_global_articles(filled):
 
 @pytest.mark.parametrize(
     "text",
-    ['"unclosed phrase', "(korea", "korea AND NEAR(x y)", "kor*", "title:lavrov", "^lavrov", "🙂🙂",
-     "", "   ", "-", '""', "OR", "OR OR korea", "- - -korea", "x" * 10_000, "korea " * 3000, "NOT korea"],
+    [
+        '"unclosed phrase',
+        "(korea",
+        "korea AND NEAR(x y)",
+        "kor*",
+        "title:lavrov",
+        "^lavrov",
+        "🙂🙂",
+        "",
+        "   ",
+        "-",
+        '""',
+        "OR",
+        "OR OR korea",
+        "- - -korea",
+        "x" * 10_000,
+        "korea " * 3000,
+        "NOT korea",
+    ],
 )
 def test_hostile_queries_never_raise(filled, text):
     hits = search(filled, text, now=NOW)
@@ -105,7 +172,9 @@ def test_column_filter_syntax_is_searched_as_words(filled):
 def test_any_text_compiles_to_valid_fts(store, text):
     expression = parse_query(text).to_fts()
     if expression:
-        store.db.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", [expression]).fetchone()
+        store.db.execute(
+            "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", [expression]
+        ).fetchone()
     search(store, text, now=NOW)
 
 

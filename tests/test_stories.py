@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from summarizer.models import Article
 from summarizer.briefs.stories import group_stories
+from summarizer.models import Article
 
 WIRE = (
     "Rescue teams pulled three climbers from a crevasse on Mont Blanc on Tuesday after a "
@@ -24,8 +24,19 @@ def article(ident: int, url: str, title: str, text: str) -> Article:
 def test_one_wire_story_on_three_sites_is_one_story_with_all_sources():
     articles = [
         article(1, "https://a.example/climbers", "Climbers rescued on Mont Blanc", WIRE),
-        article(2, "https://b.example/news/1", "Three rescued from crevasse", "By Staff. " + WIRE + " Copyright B."),
-        article(3, "https://c.example/x", "Budget vote delayed", "Parliament delayed the budget vote until next month after talks between the parties broke down late on Monday."),
+        article(
+            2,
+            "https://b.example/news/1",
+            "Three rescued from crevasse",
+            "By Staff. " + WIRE + " Copyright B.",
+        ),
+        article(
+            3,
+            "https://c.example/x",
+            "Budget vote delayed",
+            "Parliament delayed the budget vote until next month "
+            "after talks between the parties broke down late on Monday.",
+        ),
         article(4, "https://d.example/y", "Mont Blanc rescue", WIRE.replace("Tuesday", "Tuesday morning")),
     ]
     stories = group_stories(articles)

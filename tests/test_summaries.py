@@ -22,7 +22,7 @@ Residents said the flooding was the worst the town had seen in forty years and t
 A river burst its banks in the town of Ashford on Sunday, flooding more than two hundred homes and forcing families out at night.
 The council opened the sports hall as a shelter and said the clean-up of the flooded homes would take weeks.
 Click here to sign up for our newsletter.
-"""
+"""  # noqa: E501 (an article laid out like CNN/DM: one paragraph a line, however long)
 
 
 def passage(text: str = ARTICLE, title: str = "Ashford homes flooded as river bursts its banks") -> Passage:
@@ -99,7 +99,9 @@ def test_brief_across_articles_cites_each_and_prefers_the_topic(plain):
         "A football match in the town was also postponed."
     )
     passages = [passage(), Passage(1, "Ashford trains cancelled after floods", tuple(split_sentences(other)))]
-    picked = get_summarizer("extractive", plain).summarize(passages, Budget(sentences=4), topic="Ashford trains")
+    picked = get_summarizer("extractive", plain).summarize(
+        passages, Budget(sentences=4), topic="Ashford trains"
+    )
     keys = {k for p in picked for k in p.keys}
     assert keys == {0, 1}
     assert any("Train services" in p.text and p.keys == (1,) for p in picked)
@@ -107,8 +109,14 @@ def test_brief_across_articles_cites_each_and_prefers_the_topic(plain):
 
 
 def test_the_same_fact_from_two_outlets_is_told_once_and_cites_both(plain):
-    a = "Police closed the bridge on Friday after cracks were found in its main span. Engineers will inspect it."
-    b = "Police closed the bridge on Friday after cracks were found in the main span. Drivers face long detours."
+    a = (
+        "Police closed the bridge on Friday after cracks were found in its main span. "
+        "Engineers will inspect it."
+    )
+    b = (
+        "Police closed the bridge on Friday after cracks were found in the main span. "
+        "Drivers face long detours."
+    )
     picked = get_summarizer("extractive", plain).summarize(
         [Passage(0, "", tuple(split_sentences(a))), Passage(1, "", tuple(split_sentences(b)))],
         Budget(sentences=3),

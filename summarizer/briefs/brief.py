@@ -12,14 +12,14 @@ import time
 from collections.abc import Sequence
 from datetime import datetime
 
-from summarizer.sources.clean import clean_text
+from summarizer.briefs.stories import Story, group_stories
 from summarizer.config import Settings
 from summarizer.errors import QueryError
 from summarizer.models import GLOBAL_SCOPE, Article, Brief, BriefSentence, Citation
-from summarizer.store.retrieve import retrieve
 from summarizer.sentences import split_sentences
-from summarizer.briefs.stories import Story, group_stories
+from summarizer.sources.clean import clean_text
 from summarizer.store import Store
+from summarizer.store.retrieve import retrieve
 from summarizer.summaries import Budget, Passage, Picked, get_summarizer
 
 # Articles scoring under this share of the best match's relevance are left out (retrieval
@@ -156,9 +156,17 @@ def summarize_text(
     if not split:
         raise QueryError("There is no text to summarize.")
     article = Article(
-        id=0, url=url or "", title=title or url or "the text given", text=cleaned, source="", author="",
-        published_at=None, ingested_at=datetime.now().astimezone(), content_hash="",
-        word_count=len(cleaned.split()), scope=GLOBAL_SCOPE,
+        id=0,
+        url=url or "",
+        title=title or url or "the text given",
+        text=cleaned,
+        source="",
+        author="",
+        published_at=None,
+        ingested_at=datetime.now().astimezone(),
+        content_hash="",
+        word_count=len(cleaned.split()),
+        scope=GLOBAL_SCOPE,
     )
     picked = summarizer.summarize([Passage(0, title, split)], budget)
     found, citations = cite(picked, [Story([article])])

@@ -30,13 +30,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from summarizer.briefs.stories import group_stories, site_of
 from summarizer.config import Settings
 from summarizer.errors import DigestError
 from summarizer.models import Article, Citation
-from summarizer.store.search import search
 from summarizer.sentences import split_sentences
-from summarizer.store import Store, parse_utc, utc_iso
-from summarizer.briefs.stories import group_stories, site_of
+from summarizer.store import Store, parse_utc, required_utc, utc_iso
+from summarizer.store.search import search
 from summarizer.summaries import Budget, Passage, get_summarizer
 
 MAX_STORIES_LIMIT = 10  # a digest beyond ten stories stops being a digest
@@ -47,9 +47,17 @@ REPEAT_CANDIDATES = 200
 CANDIDATES = 200  # new articles considered per digest
 SUMMARY_SENTENCES = 2
 SUMMARY_CHARS = 400
-_COMMON_ZONES = ("UTC", "Europe/London", "Europe/Berlin", "America/New_York",
-                 "America/Chicago", "America/Los_Angeles", "Asia/Kolkata", "Asia/Tokyo",
-                 "Australia/Sydney")
+_COMMON_ZONES = (
+    "UTC",
+    "Europe/London",
+    "Europe/Berlin",
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "Asia/Kolkata",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+)
 _TIME = re.compile(r"^\s*(\d{1,2})[:.h](\d{2})\s*$")
 # Files of the system's zoneinfo folder that are no IANA zone: zoneinfo reads them (localtime is
 # a link to /etc/localtime, the server's own zone), but they mean nothing to a user elsewhere.
@@ -95,7 +103,7 @@ def _row_to_subscription(row: dict) -> Subscription:
         timezone=row["timezone"],
         max_stories=row["max_stories"],
         created_by=row["created_by"] or "",
-        created_at=parse_utc(row["created_at"]),
+        created_at=required_utc(row["created_at"]),
         updated_at=parse_utc(row["updated_at"]),
         last_digest_at=parse_utc(row["last_digest_at"]),
         post_failures=row.get("post_failures") or 0,
@@ -114,9 +122,7 @@ def parse_time_of_day(text: str) -> str:
         hour, minute = int(match.group(1)), int(match.group(2))
         if hour < 24 and minute < 60:
             return f"{hour:02d}:{minute:02d}"
-    raise DigestError(
-        f"{text!r} is not a time of day: use 24-hour HH:MM, e.g. 08:00 or 17:30."
-    )
+    raise DigestError(f"{text!r} is not a time of day: use 24-hour HH:MM, e.g. 08:00 or 17:30.")
 
 
 def resolve_timezone(name: str) -> str:
@@ -156,8 +162,9 @@ def matching_timezones(text: str, limit: int = 25) -> list[str]:
     if not needle:
         return [zone for zone in _COMMON_ZONES if zone in zones][:limit]
     starts = [z for z in zones if z.lower().startswith(needle)]
-    parts = [z for z in zones if z not in starts and any(
-        part.startswith(needle) for part in z.lower().split("/"))]
+    parts = [
+        z for z in zones if z not in starts and any(part.startswith(needle) for part in z.lower().split("/"))
+    ]
     contains = [z for z in zones if needle in z.lower() and z not in starts and z not in parts]
     return (starts + parts + contains)[:limit]
 
@@ -198,22 +205,28 @@ def subscribe(
     with store.transaction():
         existing = get_subscription(store, channel_id)
         if existing:  # subscribing again also brings a retired digest back
-            store.db["subscriptions"].update(
+            store.db.table("subscriptions").update(
                 existing.id,
-                {**fields, "updated_at": utc_iso(now), "post_failures": 0, "retired_at": None, "retired_reason": None},
+                {
+                    **fields,
+                    "updated_at": utc_iso(now),
+                    "post_failures": 0,
+                    "retired_at": None,
+                    "retired_reason": None,
+                },
             )
         else:
-            store.db["subscriptions"].insert(
+            store.db.table("subscriptions").insert(
                 {**fields, "created_by": str(created_by), "created_at": utc_iso(now)}
             )
-    return get_subscription(store, channel_id), existing is None
+    subscription = get_subscription(store, channel_id)
+    assert subscription is not None  # inserted or updated above
+    return subscription, existing is None
 
 
 def get_subscription(store: Store, channel_id: str) -> Subscription | None:
     """The channel's subscription, or None."""
-    rows = list(
-        store.db.query("SELECT * FROM subscriptions WHERE channel_id = ?", [str(channel_id)])
-    )
+    rows = list(store.db.query("SELECT * FROM subscriptions WHERE channel_id = ?", [str(channel_id)]))
     return _row_to_subscription(rows[0]) if rows else None
 
 
@@ -234,9 +247,7 @@ def list_subscriptions(store: Store, guild_id: str | None = None) -> list[Subscr
     if guild_id is None:
         rows = store.db.query("SELECT * FROM subscriptions ORDER BY id")
     else:
-        rows = store.db.query(
-            "SELECT * FROM subscriptions WHERE guild_id = ? ORDER BY id", [str(guild_id)]
-        )
+        rows = store.db.query("SELECT * FROM subscriptions WHERE guild_id = ? ORDER BY id", [str(guild_id)])
     return [_row_to_subscription(row) for row in rows]
 
 
@@ -272,9 +283,7 @@ def next_run(subscription: Subscription, now: datetime) -> datetime:
     raise AssertionError("a day always holds one scheduled time")
 
 
-def due_digests(
-    store: Store, now: datetime, grace: timedelta
-) -> list[tuple[Subscription, date]]:
+def due_digests(store: Store, now: datetime, grace: timedelta) -> list[tuple[Subscription, date]]:
     """Digests to post now: (subscription, local date) whose scheduled time has passed by at
     most `grace`, that the subscription's current schedule covers, and not yet claimed."""
     due = []
@@ -343,8 +352,12 @@ def _recently_posted(store: Store, channel_id: str, until: datetime) -> list[Art
 
 
 def _candidates(
-    store: Store, subscription: Subscription, since: datetime, until: datetime,
-    now: datetime, settings: Settings,
+    store: Store,
+    subscription: Subscription,
+    since: datetime,
+    until: datetime,
+    now: datetime,
+    settings: Settings,
 ) -> list[tuple[Article, float]]:
     """New articles for the digest with their relevance (0 without a topic).
 
@@ -354,8 +367,13 @@ def _candidates(
     fresh_from = since - LATE_PUBLISHED
     if subscription.topic:
         hits = search(
-            store, subscription.topic, scope=subscription.guild_id, since=fresh_from,
-            limit=CANDIDATES, now=now, settings=settings,
+            store,
+            subscription.topic,
+            scope=subscription.guild_id,
+            since=fresh_from,
+            limit=CANDIDATES,
+            now=now,
+            settings=settings,
         )
         scored = [(hit.article, hit.score) for hit in hits]
     else:
@@ -376,9 +394,7 @@ def _summary(article: Article, topic: str, settings: Settings) -> str:
     return " ".join(p.text for p in picked)
 
 
-def compose_digest(
-    store: Store, subscription: Subscription, now: datetime, settings: Settings
-) -> Digest:
+def compose_digest(store: Store, subscription: Subscription, now: datetime, settings: Settings) -> Digest:
     """The subscription's digest at `now`: new stories matching its topic (every new story
     without one), grouped (one story, all its sources), ranked, told in 1–2 sentences, and
     none already posted to the channel. Read-only: `record_digest` claims it."""
@@ -387,8 +403,9 @@ def compose_digest(
     until = now.astimezone(UTC).replace(microsecond=0) - timedelta(seconds=1)
     since = subscription.last_digest_at or until - FIRST_DIGEST_WINDOW
     posted = _posted_article_ids(store, subscription.channel_id)
-    scored = [(a, s) for a, s in _candidates(store, subscription, since, until, now, settings)
-              if a.id not in posted]
+    scored = [
+        (a, s) for a, s in _candidates(store, subscription, since, until, now, settings) if a.id not in posted
+    ]
     relevance = {a.id: s for a, s in scored}
     history = _recently_posted(store, subscription.channel_id, until)
     ranked = []
@@ -428,9 +445,7 @@ def record_digest(
     fails before any message went out, `release_digest` undoes the claim.
     """
     with store.transaction():
-        if not store.db.execute(
-            "SELECT 1 FROM subscriptions WHERE id = ?", [subscription.id]
-        ).fetchone():
+        if not store.db.execute("SELECT 1 FROM subscriptions WHERE id = ?", [subscription.id]).fetchone():
             return False  # unsubscribed meanwhile
         cursor = store.db.execute(
             "INSERT OR IGNORE INTO digest_posts "

@@ -81,7 +81,7 @@ def group_stories(articles: Sequence[Article], threshold: float = SAME_STORY_AT)
     signatures: list[list[set]] = []
     for article in articles:
         signature = shingles(f"{article.title}\n{article.text}")
-        for story, members in zip(stories, signatures):
+        for story, members in zip(stories, signatures, strict=True):
             if any(containment(signature, other) >= threshold for other in members):
                 story.articles.append(article)
                 members.append(signature)

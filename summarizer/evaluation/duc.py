@@ -293,7 +293,7 @@ def brief_topics(
             prefix=source.stem.removesuffix("_topics") or "eval",
             workdir=Path(work),
         )
-    return {variant.name: run for variant, run in zip(variants, runs)}
+    return {variant.name: run for variant, run in zip(variants, runs, strict=False)}
 
 
 def baseline_function(name: str) -> Callable[[Task], list[str]]:

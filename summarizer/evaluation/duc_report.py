@@ -77,7 +77,7 @@ def reference_peers(
         return {}, {}
     official = json.loads(official_file.read_text(encoding="utf-8")) if official_file else {}
     participants = {p: v[0] for p, v in official.get("R2", {}).items() if p.isdigit() and p != "1"}
-    best = max(participants, key=participants.get) if participants else None
+    best = max(participants, key=lambda p: participants[p]) if participants else None
     wanted = {"1", *([best] if best else []), *authors}
     peers: dict[str, dict[str, str]] = {}
     with peers_file.open(encoding="utf-8") as lines:
@@ -188,10 +188,13 @@ def _reference_rows(
         def mean(metric: str) -> float:
             return statistics.mean(getattr(h, metric).mean for h in humans)
 
+        nan = float("nan")
         combined = SystemRouge(
             "humans",
-            *(Interval(mean(m), float("nan"), float("nan")) for m in ("rouge1", "rouge2", "su4")),
-            tasks,
+            rouge1=Interval(mean("rouge1"), nan, nan),
+            rouge2=Interval(mean("rouge2"), nan, nan),
+            su4=Interval(mean("su4"), nan, nan),
+            topics=tasks,
         )
         report.rows.append(
             Row(
@@ -215,7 +218,7 @@ def _write_summaries(path: Path, runs: Sequence[SystemRun]) -> None:
     with path.open("w", encoding="utf-8") as sink:
         for run in runs:
             for topic, text in run.summaries.items():
-                line = {"peer": run.system, "topic": topic, "text": text}
+                line: dict[str, object] = {"peer": run.system, "topic": topic, "text": text}
                 if run.briefs:
                     line["cited"] = run.cited_ids.get(topic, [])
                 sink.write(json.dumps(line) + "\n")

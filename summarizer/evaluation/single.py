@@ -137,7 +137,8 @@ def rouge(pairs: Sequence[tuple[str, str]]) -> tuple[float, float, float]:
         scores = scorer.score(reference, summary)
         for i, key in enumerate(("rouge1", "rouge2", "rougeLsum")):
             totals[i] += scores[key].fmeasure
-    return tuple(round(100 * t / len(pairs), 2) for t in totals)
+    rouge1, rouge2, rouge_lsum = (round(100 * t / len(pairs), 2) for t in totals)
+    return rouge1, rouge2, rouge_lsum
 
 
 def run_eval(
@@ -194,7 +195,9 @@ def format_report(report: EvalReport) -> str:
         "|---|---:|---:|---:|---:|",
     ]
     for s in report.scores:
-        lines.append(f"| {s.system} | {s.rouge1:.2f} | {s.rouge2:.2f} | {s.rougeLsum:.2f} | {s.median_ms:.3f} |")
+        lines.append(
+            f"| {s.system} | {s.rouge1:.2f} | {s.rouge2:.2f} | {s.rougeLsum:.2f} | {s.median_ms:.3f} |"
+        )
     lines.append("")
     lines.append(
         f"Sentence splitting (shared by all systems, outside the timings): "

@@ -69,11 +69,33 @@ _CTA_MAX_WORDS = 45
 # Every alternative of _STRONG_CTA contains one of these lower-case strings: a line with none
 # of them skips the regex, which is costly (hundreds of microseconds on a long line).
 _CTA_TRIGGERS = (
-    "follow us", "sign up", "subscribe", "register", "join", "newsletter", "podcast", "app",
-    "click here", "tap here", "share ", "like us on", "preferred source", "cookie",
-    "rights reserved", "©", "scroll down for", "read the ", "journalism", "advertisement",
-    "sponsored", "paid content", "cta", "more of our stories", "miss a beat",
-    "appeared first on", "inbox",
+    "follow us",
+    "sign up",
+    "subscribe",
+    "register",
+    "join",
+    "newsletter",
+    "podcast",
+    "app",
+    "click here",
+    "tap here",
+    "share ",
+    "like us on",
+    "preferred source",
+    "cookie",
+    "rights reserved",
+    "©",
+    "scroll down for",
+    "read the ",
+    "journalism",
+    "advertisement",
+    "sponsored",
+    "paid content",
+    "cta",
+    "more of our stories",
+    "miss a beat",
+    "appeared first on",
+    "inbox",
 )
 # Before the first paragraph, lines this short without punctuation are kickers, not headlines.
 _KICKER_MAX_WORDS = 3
@@ -170,15 +192,15 @@ def _classify(text: str) -> list[_Line]:
     """Split text into non-empty lines and label each one by shape and vocabulary."""
     lines: list[_Line] = []
     for raw in text.splitlines():
-        line = _normalise(raw)
+        cleaned = _normalise(raw)
         for pattern in _INLINE_JUNK:
-            if pattern is not _SCROLL_DOWN or "scroll down" in line.lower():
-                line, found = pattern.subn(" ", line)
+            if pattern is not _SCROLL_DOWN or "scroll down" in cleaned.lower():
+                cleaned, found = pattern.subn(" ", cleaned)
                 if found:
-                    line = _SPACES.sub(" ", line).strip()
-        if not line:
+                    cleaned = _SPACES.sub(" ", cleaned).strip()
+        if not cleaned:
             continue
-        lines.append(_Line(text=line, words=len(_BULLET.sub("", line).split()), key=_key(line)))
+        lines.append(_Line(text=cleaned, words=len(_BULLET.sub("", cleaned).split()), key=_key(cleaned)))
     counts: dict[str, int] = {}
     for line in lines:
         counts[line.key] = counts.get(line.key, 0) + 1
@@ -196,8 +218,10 @@ def _classify(text: str) -> list[_Line]:
         )
         meta = line.words <= 14 and not text_.endswith(".") and bool(_META_LINE.match(text_))
         prose = (
-            bool(re.search(r"[.!…][\"'”’»)\]]*$", text_)) and line.words >= 6
-            or ends_sentence and line.words >= 15
+            bool(re.search(r"[.!…][\"'”’»)\]]*$", text_))
+            and line.words >= 6
+            or ends_sentence
+            and line.words >= 15
             or line.words >= 25
         )
         line.nav = line.words <= 5 and not ends_sentence and not text_.endswith(":")
@@ -252,10 +276,10 @@ def _drop_navigation(lines: list[_Line], first_body: int) -> set[int]:
         if near_junk or (i < first_body and line.words <= _KICKER_MAX_WORDS):
             dropped.add(i)
     run: list[int] = []  # runs of 3+ headline-long title-like lines without bullets
-    for i, line in enumerate([*lines, None]):
-        if line is not None and (line.junk or line.nav):
+    for i, maybe in enumerate([*lines, None]):  # None: the end closes the last run
+        if maybe is not None and (maybe.junk or maybe.nav):
             continue  # junk and menu words between headlines do not break the list
-        if line is not None and line.titlelike and not _BULLET.match(line.text):
+        if maybe is not None and maybe.titlelike and not _BULLET.match(maybe.text):
             run.append(i)
             continue
         if len(run) >= 3:

@@ -58,7 +58,9 @@ def _checked(moment: datetime, raw: str, now: datetime) -> DateReading:
     return DateReading(moment)
 
 
-def read_date(raw: str | None, languages: list[str] | None = None, now: datetime | None = None) -> DateReading:
+def read_date(
+    raw: str | None, languages: list[str] | None = None, now: datetime | None = None
+) -> DateReading:
     """Read a publication date written as text; `languages` (ISO 639-1 codes) hint dateparser."""
     text = (raw or "").strip()
     if not text:
@@ -67,7 +69,8 @@ def read_date(raw: str | None, languages: list[str] | None = None, now: datetime
     iso = _ISO_SHAPE.match(text)
     if iso:
         try:
-            datetime(*(int(part) for part in iso.groups()))
+            year, month, day = (int(part) for part in iso.groups())
+            datetime(year, month, day)
         except ValueError:  # month 13, February 30th, year 0: no reader may "fix" it
             return DateReading(None, f"date {text!r} is not a real date; stored undated")
         try:

@@ -6,9 +6,9 @@ from datetime import datetime
 
 import trafilatura
 
-from summarizer.sources.clean import clean_text, guess_title
 from summarizer.errors import ExtractionError
 from summarizer.models import Document
+from summarizer.sources.clean import clean_text, guess_title
 from summarizer.store import parse_utc
 from summarizer.urls import site_name
 
@@ -37,14 +37,14 @@ def _utc(value: str | None) -> datetime | None:
         return None
 
 
-def _extract(html: str, url: str | None, **options: bool):
+def _extract(html: str, url: str | None, favor_recall: bool = False):
     return trafilatura.bare_extraction(
         html,
         url=url,
         with_metadata=True,
         include_comments=False,
         date_extraction_params=_DATE_PARAMS,
-        **options,
+        favor_recall=favor_recall,
     )
 
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import codecs
 import hashlib
 import re
-from html import unescape
 from dataclasses import dataclass
 from datetime import datetime
+from html import unescape
 from urllib.parse import urljoin
 
 import feedparser
@@ -17,13 +17,13 @@ import lxml.etree
 import lxml.html
 import trafilatura
 
-from summarizer.sources.clean import clean_text, guess_title, tidy_title
 from summarizer.config import Settings
 from summarizer.errors import BriefbotError, ExtractionError, FeedError
+from summarizer.models import Document
+from summarizer.sources.clean import clean_text, guess_title, tidy_title
 from summarizer.sources.dates import DateReading, read_date
 from summarizer.sources.extract import extract_html
 from summarizer.sources.fetch import FEED_TYPES, bom_encoding, fetch
-from summarizer.models import Document
 from summarizer.urls import canonical_url, is_web_url, site_name, url_scheme
 
 # A feed's own text counts as the full article from this many words; shorter is a teaser.
@@ -119,7 +119,7 @@ def _entry_url(entry: feedparser.FeedParserDict, feed_url: str, site_url: str) -
     # No usable link: a stable identifier from the feed and the guid or title. Not a
     # "feed#fragment" URL: canonical URLs drop fragments, so every such entry would collide.
     key = entry.get("id") or entry.get("title") or repr(sorted(entry.keys()))
-    digest = hashlib.sha1(f"{feed_url}\n{key}".encode("utf-8")).hexdigest()[:20]
+    digest = hashlib.sha1(f"{feed_url}\n{key}".encode()).hexdigest()[:20]
     return f"urn:briefbot:entry:{digest}", note
 
 
@@ -203,9 +203,7 @@ def has_full_text(own_text: str) -> bool:
     return _word_count(own_text) >= FULL_TEXT_MIN_WORDS
 
 
-def entry_document(
-    entry: FeedEntry, feed: Feed, settings: Settings, scope: str, own_text: str
-) -> Document:
+def entry_document(entry: FeedEntry, feed: Feed, settings: Settings, scope: str, own_text: str) -> Document:
     """The entry as a Document: the feed's full text when it carries one (`own_text`, from
     `entry_own_text`), else its web page.
 
@@ -239,4 +237,3 @@ def entry_document(
         published_at=entry.published_at,
         scope=scope,
     )
-

@@ -22,7 +22,7 @@ import re
 import socket
 import threading
 from dataclasses import dataclass, field
-from typing import Self
+from typing import Self, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import charset_normalizer
@@ -154,7 +154,7 @@ def _check_address(url: str, settings: Settings) -> None:
     except socket.gaierror as exc:
         raise FetchError(f"host not found: {host}") from exc
     for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
         if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
             address = address.ipv4_mapped  # ::ffff:10.0.0.1 is 10.0.0.1
         # Not `is_private`: the shared range 100.64.0.0/10 (carrier NAT, and cloud metadata at
@@ -230,7 +230,10 @@ class _Deadline:
 _active = threading.local()  # the _Deadline of the fetch running in this thread
 
 
-def _watched(connection_class: type[HTTPConnection]) -> type[HTTPConnection]:
+_Connection = TypeVar("_Connection", bound=HTTPConnection)
+
+
+def _watched(connection_class: type[_Connection]) -> type[_Connection]:
     """A urllib3 connection class whose new sockets are handed to the running fetch's deadline."""
 
     class Watched(connection_class):  # type: ignore[valid-type, misc]
@@ -323,7 +326,10 @@ def fetch(
     seen: set[str] = set()
     current = url.strip()
     # The whole download, not just each socket read, is bounded (a server trickling bytes).
-    with _Deadline(settings.http_connect_timeout + settings.http_read_timeout) as deadline, requests.Session() as session:
+    with (
+        _Deadline(settings.http_connect_timeout + settings.http_read_timeout) as deadline,
+        requests.Session() as session,
+    ):
         session.trust_env = False  # no proxies or .netrc from the environment
         session.mount("http://", _DeadlineAdapter())
         session.mount("https://", _DeadlineAdapter())
@@ -347,9 +353,11 @@ def fetch(
 
 def _result(response: requests.Response, url: str, settings: Settings, deadline: _Deadline) -> FetchResult:
     headers = {name.lower(): value for name, value in response.headers.items()}
-    validators = {"etag": headers.get("etag"), "last_modified": headers.get("last-modified")}
+    etag, last_modified = headers.get("etag"), headers.get("last-modified")
     if response.status_code == 304:
-        return FetchResult(url=url, status=304, headers=headers, not_modified=True, **validators)
+        return FetchResult(
+            url=url, status=304, headers=headers, not_modified=True, etag=etag, last_modified=last_modified
+        )
     if response.status_code >= 400:
         raise _status_error(response)
     if response.status_code != 200:
@@ -363,8 +371,12 @@ def _result(response: requests.Response, url: str, settings: Settings, deadline:
         )
     try:
         content = _read_body(response, settings, deadline)
-    except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, http.client.HTTPException,
-            OSError) as exc:
+    except (
+        requests.exceptions.RequestException,
+        urllib3.exceptions.HTTPError,
+        http.client.HTTPException,
+        OSError,
+    ) as exc:
         if deadline.expired.is_set():
             raise deadline.error() from exc
         if "timed out" in str(exc).lower():
@@ -381,5 +393,6 @@ def _result(response: requests.Response, url: str, settings: Settings, deadline:
         content=content,
         content_type=media_type,
         charset=charset_match.group(1) if charset_match else None,
-        **validators,
+        etag=etag,
+        last_modified=last_modified,
     )

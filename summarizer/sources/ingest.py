@@ -21,14 +21,21 @@ from urllib.parse import unquote, urlsplit
 
 import charset_normalizer
 
-from summarizer.sources.clean import clean_text, guess_title, tidy_title
 from summarizer.config import Settings
 from summarizer.errors import BriefbotError, ExtractionError, ModelError
+from summarizer.models import GLOBAL_SCOPE, Document, IngestResult, Outcome
+from summarizer.sources.clean import clean_text, guess_title, tidy_title
 from summarizer.sources.dates import DateReading, read_date, read_timestamp
 from summarizer.sources.extract import extract_html
-from summarizer.sources.feeds import Feed, entry_document, entry_own_text, has_full_text, looks_like_feed, parse_feed
+from summarizer.sources.feeds import (
+    Feed,
+    entry_document,
+    entry_own_text,
+    has_full_text,
+    looks_like_feed,
+    parse_feed,
+)
 from summarizer.sources.fetch import bom_encoding, decode_bytes, fetch, looks_binary
-from summarizer.models import GLOBAL_SCOPE, Document, IngestResult, Outcome
 from summarizer.store import Store
 from summarizer.store.vectors import embed_pending
 from summarizer.urls import canonical_url, is_web_url, url_scheme
@@ -255,7 +262,9 @@ def _ingest_url(store: Store, url: str, settings: Settings, scope: str, report: 
     result = fetch(url, settings)
     if looks_like_feed(result.content, result.content_type):
         _ingest_feed(store, parse_feed(result.content, result.url), settings, scope, report)
-    elif result.content_type in {"application/json", "application/feed+json"} or result.content_type.endswith("+json"):
+    elif result.content_type in {"application/json", "application/feed+json"} or result.content_type.endswith(
+        "+json"
+    ):
         records = _json_records(result.text)
         _ingest_records(store, records, url, result.url, "", scope, report)
     elif result.content_type == "text/plain":
@@ -274,7 +283,9 @@ def _stored_id(store: Store, url: str, scope: str) -> int | None:
     return row[0] if row else None
 
 
-def ingest_feed(store: Store, feed: Feed, settings: Settings, scope: str = GLOBAL_SCOPE) -> list[IngestResult]:
+def ingest_feed(
+    store: Store, feed: Feed, settings: Settings, scope: str = GLOBAL_SCOPE
+) -> list[IngestResult]:
     """Store a parsed feed's entries (the poller calls this with the entries it selected)."""
     results: list[IngestResult] = []
     _ingest_feed(store, feed, settings, scope, results.append)
@@ -362,7 +373,9 @@ def _parse_date(value: object) -> DateReading:
     return DateReading(None, f"date {value!r} is not a date; stored undated" if value else "")
 
 
-def _record_document(record: object, label: str, base_url: str, source: str, scope: str) -> tuple[Document, str]:
+def _record_document(
+    record: object, label: str, base_url: str, source: str, scope: str
+) -> tuple[Document, str]:
     """A record as a Document, with a note on what was wrong but did not stop it."""
     if isinstance(record, Exception):
         raise record
@@ -381,14 +394,18 @@ def _record_document(record: object, label: str, base_url: str, source: str, sco
         scheme = url_scheme(url)
         kind = f"a {scheme}: link" if scheme else "a relative link"
         if not base_url.startswith("file:"):
-            raise ExtractionError(f"{label} has {kind}, not a web address (records read from the web need their own link)")
+            raise ExtractionError(
+                f"{label} has {kind}, not a web address (records read from the web need their own link)"
+            )
         notes.append(f"{kind} is not a web address; stored without a link")
         url = None
     if not isinstance(url, str) or not url.strip():
         if not base_url.startswith("file:"):
             # A web URL's #fragment is dropped from canonical URLs: every such record would
             # collide on the JSON document's address, so a record from the web needs its own.
-            raise ExtractionError(f"{label} has no 'url' field (records read from the web need their own link)")
+            raise ExtractionError(
+                f"{label} has no 'url' field (records read from the web need their own link)"
+            )
         key = record.get("id")
         anchor = str(key) if isinstance(key, (str, int)) and str(key).strip() else label.replace(" ", "-")
         url = f"{base_url}#{anchor}"
@@ -460,10 +477,12 @@ def _ingest_records(
     a large .jsonl file ingests up to twice as fast on two cores.
     """
 
-    def store_batch(batch: list[tuple[str, object]], documents: list[tuple[Document, str] | BriefbotError]) -> None:
+    def store_batch(
+        batch: list[tuple[str, object]], documents: list[tuple[Document, str] | BriefbotError]
+    ) -> None:
         results = []
         with store.transaction():
-            for (label, _), doc in zip(batch, documents):
+            for (label, _), doc in zip(batch, documents, strict=True):
                 name = f"{item} {label}"
                 if isinstance(doc, BriefbotError):
                     results.append(_failed(name, str(doc)))

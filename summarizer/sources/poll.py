@@ -15,10 +15,10 @@ from datetime import UTC, datetime, timedelta
 
 from summarizer.config import Settings
 from summarizer.errors import BriefbotError, FeedError
+from summarizer.models import GLOBAL_SCOPE, IngestResult, Outcome
 from summarizer.sources.feeds import Feed, advertised_feed, looks_like_feed, parse_feed
 from summarizer.sources.fetch import FetchResult, fetch
 from summarizer.sources.ingest import ingest_feed
-from summarizer.models import GLOBAL_SCOPE, IngestResult, Outcome
 from summarizer.store import Store, utc_iso
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,6 @@ class PollReport:
     results: list[IngestResult] = field(default_factory=list)
     next_poll_at: datetime | None = None
     failures: int = 0  # consecutive failed polls, this one included
-
 
     def count(self, outcome: Outcome) -> int:
         """How many items ended with this outcome."""
@@ -87,7 +86,9 @@ def select_entries(feed: Feed, settings: Settings, first_poll: bool, now: dateti
     if first_poll:
         cutoff = now - settings.poll_first_max_age_delta
         entries = [e for e in entries if e.published_at is None or e.published_at >= cutoff]
-    return Feed(url=feed.url, title=feed.title, entries=entries[: settings.poll_max_items], warning=feed.warning)
+    return Feed(
+        url=feed.url, title=feed.title, entries=entries[: settings.poll_max_items], warning=feed.warning
+    )
 
 
 def _download(source: dict, settings: Settings) -> tuple[FetchResult, Feed | None]:
@@ -96,7 +97,9 @@ def _download(source: dict, settings: Settings) -> tuple[FetchResult, Feed | Non
     if fetched.not_modified:
         return fetched, None
     if not looks_like_feed(fetched.content, fetched.content_type):
-        raise FeedError(f"no longer a feed: {source['url']} now serves {fetched.content_type or 'something else'}")
+        raise FeedError(
+            f"no longer a feed: {source['url']} now serves {fetched.content_type or 'something else'}"
+        )
     return fetched, parse_feed(fetched.content, fetched.url)
 
 
@@ -109,8 +112,11 @@ def poll_source(
     fetched here. Its errors are this feed's failure, never the caller's.
     """
     report = PollReport(
-        source_id=source["id"], url=source["url"], scope=source["scope"] or GLOBAL_SCOPE,
-        title=source["title"] or source["url"], ok=False,
+        source_id=source["id"],
+        url=source["url"],
+        scope=source["scope"] or GLOBAL_SCOPE,
+        title=source["title"] or source["url"],
+        ok=False,
     )
     changes: dict = {"last_polled_at": utc_iso(now)}
     try:
@@ -153,7 +159,9 @@ def poll_due(store: Store, settings: Settings, now: datetime | None = None) -> l
     if not due:
         return []
     reports: list[PollReport | None] = [None] * len(due)
-    with ThreadPoolExecutor(max_workers=min(POLL_FETCHERS, len(due)), thread_name_prefix="poll-fetch") as pool:
+    with ThreadPoolExecutor(
+        max_workers=min(POLL_FETCHERS, len(due)), thread_name_prefix="poll-fetch"
+    ) as pool:
         downloads = {pool.submit(_download, source, settings): index for index, source in enumerate(due)}
         for download in as_completed(downloads):
             index = downloads[download]
@@ -178,4 +186,3 @@ def add_feed(store: Store, url: str, settings: Settings, scope: str = GLOBAL_SCO
         raise FeedError(f"not a feed: {url} is {kind}; give the address of its RSS or Atom feed")
     feed = parse_feed(fetched.content, fetched.url)
     return store.add_source(fetched.url, scope=scope, title=feed.title)
-

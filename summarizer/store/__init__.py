@@ -6,9 +6,18 @@ from summarizer.store.sqlite import (
     SCHEMA_VERSION,
     Store,
     parse_utc,
+    required_utc,
     scope_condition,
     utc_iso,
     visible_scopes,
 )
 
-__all__ = ["SCHEMA_VERSION", "Store", "parse_utc", "scope_condition", "utc_iso", "visible_scopes"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "Store",
+    "parse_utc",
+    "required_utc",
+    "scope_condition",
+    "utc_iso",
+    "visible_scopes",
+]

@@ -107,7 +107,9 @@ def stems(text: str) -> list[tuple[str, str]]:
         return []
     with _STEMMER_LOCK, _STEMMER:  # one user at a time; the connection's own transaction
         _STEMMER.execute("DELETE FROM words")
-        _STEMMER.executemany("INSERT INTO words (rowid, x) VALUES (?, ?)", [(i + 1, w) for i, w in enumerate(words)])
+        _STEMMER.executemany(
+            "INSERT INTO words (rowid, x) VALUES (?, ?)", [(i + 1, w) for i, w in enumerate(words)]
+        )
         found = dict(_STEMMER.execute("SELECT doc, term FROM stems").fetchall())
     return [(w, found[i + 1]) for i, w in enumerate(words) if i + 1 in found]
 
@@ -208,13 +210,12 @@ def coverage(store: Store, terms: Terms, article_ids: list[int]) -> dict[int, fl
             terms.postings[word] = {
                 row[0]
                 for row in store.db.execute(
-                    "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?", ['"' + word.replace('"', '""') + '"']
+                    "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?",
+                    ['"' + word.replace('"', '""') + '"'],
                 )
             }
     total = terms.total
-    return {
-        i: sum(terms.idf[w] for w in terms.words if i in terms.postings[w]) / total for i in article_ids
-    }
+    return {i: sum(terms.idf[w] for w in terms.words if i in terms.postings[w]) / total for i in article_ids}
 
 
 def _allowed_by_source(store: Store, filters: Filters) -> set[int] | None:
@@ -263,7 +264,9 @@ def _dense(
         return {}, {}
     query = embeddings.embed_static([topic], settings)[0]
     allowed = _allowed_by_source(store, filters)
-    nearest = index.nearest(query, DEPTH, scopes=visible_scopes(filters.scope), since=filters.since, allowed=allowed)
+    nearest = index.nearest(
+        query, DEPTH, scopes=visible_scopes(filters.scope), since=filters.since, allowed=allowed
+    )
     cosines = dict(nearest)
     found.update(coverage(store, terms, [i for i in cosines if i not in found]))
     cosines.update(_similarity(store, index, query, [i for i in found if i not in cosines], settings))
@@ -307,9 +310,7 @@ def retrieve(
     for article_id in _excluded(store, topic, list(found)):
         found.pop(article_id)
     threshold = (FLOOR if dense_on else LEXICAL_FLOOR) if floor is None else floor
-    relevance = {
-        i: fuse(cosines.get(i, 0.0) if dense_on else None, covered) for i, covered in found.items()
-    }
+    relevance = {i: fuse(cosines.get(i, 0.0) if dense_on else None, covered) for i, covered in found.items()}
     kept = [i for i, r in relevance.items() if r >= threshold]
     if kept and dense_on:
         # The topic is in the store: also keep what means nearly the same as its best match
@@ -323,7 +324,9 @@ def retrieve(
     def ranked(article_id: int) -> float:
         # Reciprocal rank fusion of the two lists (measured better at the top than the
         # relevance itself), times a little recency.
-        fused = sum(1 / (RRF_K + ranks[article_id]) for ranks in (lexical_rank, dense_rank) if article_id in ranks)
+        fused = sum(
+            1 / (RRF_K + ranks[article_id]) for ranks in (lexical_rank, dense_rank) if article_id in ranks
+        )
         article = articles[article_id]
         moment = article.published_at or article.ingested_at or now
         age_hours = max((now - moment).total_seconds() / 3600, 0.0)
@@ -342,8 +345,10 @@ def _similarity(
     waiting = [i for i in article_ids if i not in found]
     if waiting:
         articles = store.get_many(waiting)
-        vectors = embeddings.embed_static([embeddings.article_passage(a.title, a.text) for a in articles], settings)
-        found.update({a.id: float(v @ query) for a, v in zip(articles, vectors)})
+        vectors = embeddings.embed_static(
+            [embeddings.article_passage(a.title, a.text) for a in articles], settings
+        )
+        found.update({a.id: float(v @ query) for a, v in zip(articles, vectors, strict=True)})
     return found
 
 

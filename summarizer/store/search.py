@@ -152,7 +152,9 @@ def search(
     cosines = retrieve.cosines(store, query, ids, settings)
     if cosines:
         alternatives = any(len(group) > 1 for group in fts.groups)
-        covered = retrieve.coverage(store, retrieve.distinctive_terms(store, query), ids) if alternatives else {}
+        covered = (
+            retrieve.coverage(store, retrieve.distinctive_terms(store, query), ids) if alternatives else {}
+        )
         relevance = {i: retrieve.fuse(cosines.get(i, 0.0), covered.get(i, 1.0)) for i in ids}
     half_life = max(settings.recency_half_life_hours, 1e-6)
     ranked = sorted(

@@ -42,6 +42,14 @@ def parse_utc(text: str | None) -> datetime | None:
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
 
 
+def required_utc(text: str) -> datetime:
+    """`parse_utc` for a column that always holds a timestamp (written with `utc_iso`)."""
+    moment = parse_utc(text)
+    if moment is None:
+        raise ValueError(f"a timestamp was expected, found {text!r}")
+    return moment
+
+
 def content_hash(text: str) -> str:
     """Hash of the text with case and whitespace normalised: equal stories hash equal."""
     normalised = " ".join(text.split()).lower()
@@ -49,7 +57,7 @@ def content_hash(text: str) -> str:
 
 
 def _v1_initial(db: sqlite_utils.Database) -> None:
-    db["articles"].create(
+    db.table("articles").create(
         {
             "id": int,
             "url": str,
@@ -67,13 +75,13 @@ def _v1_initial(db: sqlite_utils.Database) -> None:
         not_null={"url", "title", "text", "content_hash", "scope", "ingested_at"},
         defaults={"scope": GLOBAL_SCOPE, "source": "", "author": "", "word_count": 0},
     )
-    db["articles"].create_index(["url", "scope"], unique=True)
-    db["articles"].create_index(["content_hash", "scope"])
-    db["articles"].create_index(["ingested_at"])
-    db["articles"].create_index(["published_at"])
-    db["articles"].enable_fts(["title", "text"], tokenize=FTS_TOKENIZER, create_triggers=True)
+    db.table("articles").create_index(["url", "scope"], unique=True)
+    db.table("articles").create_index(["content_hash", "scope"])
+    db.table("articles").create_index(["ingested_at"])
+    db.table("articles").create_index(["published_at"])
+    db.table("articles").enable_fts(["title", "text"], tokenize=FTS_TOKENIZER, create_triggers=True)
 
-    db["sources"].create(
+    db.table("sources").create(
         {
             "id": int,
             "url": str,
@@ -92,9 +100,9 @@ def _v1_initial(db: sqlite_utils.Database) -> None:
         not_null={"url", "scope"},
         defaults={"scope": GLOBAL_SCOPE, "title": "", "consecutive_failures": 0},
     )
-    db["sources"].create_index(["url", "scope"], unique=True)
+    db.table("sources").create_index(["url", "scope"], unique=True)
 
-    db["subscriptions"].create(
+    db.table("subscriptions").create(
         {
             "id": int,
             "guild_id": str,
@@ -111,14 +119,14 @@ def _v1_initial(db: sqlite_utils.Database) -> None:
         not_null={"guild_id", "channel_id", "time_of_day", "timezone"},
         defaults={"topic": ""},
     )
-    db["subscriptions"].create_index(["channel_id"], unique=True)
-    db["digest_posts"].create(
+    db.table("subscriptions").create_index(["channel_id"], unique=True)
+    db.table("digest_posts").create(
         {"id": int, "subscription_id": int, "local_date": str, "posted_at": str, "stories": int},
         pk="id",
         foreign_keys=[("subscription_id", "subscriptions", "id")],
     )
-    db["digest_posts"].create_index(["subscription_id", "local_date"], unique=True)
-    db["posted_stories"].create(
+    db.table("digest_posts").create_index(["subscription_id", "local_date"], unique=True)
+    db.table("posted_stories").create(
         {"channel_id": str, "article_id": int, "posted_at": str},
         pk=("channel_id", "article_id"),
     )
@@ -133,11 +141,11 @@ def _v2_digest_claims(db: sqlite_utils.Database) -> None:
       `previous_digest_at` lets a claim whose posting failed be released cleanly.
     - `posted_stories.digest_post_id`: which digest reserved the story (for a release).
     """
-    db["subscriptions"].add_column("updated_at", str)
-    db["digest_posts"].add_column("status", str, not_null_default="posted")
-    db["digest_posts"].add_column("previous_digest_at", str)
-    db["posted_stories"].add_column("digest_post_id", int)
-    db["posted_stories"].create_index(["digest_post_id"])
+    db.table("subscriptions").add_column("updated_at", str)
+    db.table("digest_posts").add_column("status", str, not_null_default="posted")
+    db.table("digest_posts").add_column("previous_digest_at", str)
+    db.table("posted_stories").add_column("digest_post_id", int)
+    db.table("posted_stories").create_index(["digest_post_id"])
 
 
 def _v3_bot_state(db: sqlite_utils.Database) -> None:
@@ -150,7 +158,7 @@ def _v3_bot_state(db: sqlite_utils.Database) -> None:
     - `sources.added_in_channel`: where a feed was added (told there if it gets disabled);
       `disabled_at` / `disabled_reason`: a feed failing too often is no longer polled.
     """
-    db["brief_requests"].create(
+    db.table("brief_requests").create(
         {
             "id": int,
             "topic": str,
@@ -163,13 +171,13 @@ def _v3_bot_state(db: sqlite_utils.Database) -> None:
         pk="id",
         not_null={"topic", "scope", "user_id", "created_at"},
     )
-    db["brief_requests"].create_index(["created_at"])
-    db["subscriptions"].add_column("post_failures", int, not_null_default=0)
-    db["subscriptions"].add_column("retired_at", str)
-    db["subscriptions"].add_column("retired_reason", str)
-    db["sources"].add_column("added_in_channel", str)
-    db["sources"].add_column("disabled_at", str)
-    db["sources"].add_column("disabled_reason", str)
+    db.table("brief_requests").create_index(["created_at"])
+    db.table("subscriptions").add_column("post_failures", int, not_null_default=0)
+    db.table("subscriptions").add_column("retired_at", str)
+    db.table("subscriptions").add_column("retired_reason", str)
+    db.table("sources").add_column("added_in_channel", str)
+    db.table("sources").add_column("disabled_at", str)
+    db.table("sources").add_column("disabled_reason", str)
 
 
 def _v4_article_vectors(db: sqlite_utils.Database) -> None:
@@ -224,7 +232,7 @@ def _row_to_article(row: dict) -> Article:
         source=row["source"] or "",
         author=row["author"] or "",
         published_at=parse_utc(row["published_at"]),
-        ingested_at=parse_utc(row["ingested_at"]),
+        ingested_at=required_utc(row["ingested_at"]),
         content_hash=row["content_hash"],
         word_count=row["word_count"] or 0,
         scope=row["scope"],
@@ -353,10 +361,10 @@ class Store:
                 return Outcome.DUPLICATE, row[0]
             columns = [*fields, "ingested_at"]
             cursor = conn.execute(
-                f"INSERT INTO articles ({', '.join(columns)}) "
-                f"VALUES ({', '.join(':' + c for c in columns)})",
+                f"INSERT INTO articles ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})",
                 {**fields, "ingested_at": now_iso},
             )
+            assert cursor.lastrowid is not None  # set by the INSERT above
             return Outcome.ADDED, cursor.lastrowid
 
     def get(self, article_id: int) -> Article | None:
@@ -412,7 +420,7 @@ class Store:
         if existing:
             return existing, False
         with self.transaction():
-            self.db["sources"].insert(
+            self.db.table("sources").insert(
                 {
                     "url": url,
                     "scope": scope,
@@ -421,14 +429,14 @@ class Store:
                     "consecutive_failures": 0,
                 }
             )
-        return self.get_source(url, scope), True
+        added = self.get_source(url, scope)
+        assert added is not None  # inserted above
+        return added, True
 
     def get_source(self, url: str, scope: str = GLOBAL_SCOPE) -> dict | None:
         """The `sources` row of feed `url` (canonicalised) in `scope`, or None."""
         rows = list(
-            self.db.query(
-                "SELECT * FROM sources WHERE url = ? AND scope = ?", [canonical_url(url), scope]
-            )
+            self.db.query("SELECT * FROM sources WHERE url = ? AND scope = ?", [canonical_url(url), scope])
         )
         return rows[0] if rows else None
 
@@ -460,4 +468,4 @@ class Store:
     def update_source(self, source_id: int, **changes) -> None:
         """Record a poll's result on a source row."""
         with self.transaction():
-            self.db["sources"].update(source_id, changes)
+            self.db.table("sources").update(source_id, changes)

@@ -25,7 +25,6 @@ import numpy as np
 
 from summarizer import embeddings
 from summarizer.config import Settings
-from summarizer.sentences import split_sentences
 from summarizer.store.sqlite import Store, utc_iso
 
 EMBED_BATCH = 256
@@ -42,11 +41,13 @@ def _queue_other_models(store: Store) -> None:
         return
     with store.transaction():
         store.db.execute(
-            "INSERT OR IGNORE INTO vector_queue (article_id) SELECT article_id FROM article_vectors WHERE model != ?",
+            "INSERT OR IGNORE INTO vector_queue (article_id) "
+            "SELECT article_id FROM article_vectors WHERE model != ?",
             [embeddings.STATIC_MODEL_NAME],
         )
         store.db.execute(
-            "INSERT OR REPLACE INTO meta (key, value) VALUES ('vector_model', ?)", [embeddings.STATIC_MODEL_NAME]
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('vector_model', ?)",
+            [embeddings.STATIC_MODEL_NAME],
         )
 
 
@@ -63,9 +64,12 @@ def embed_pending(store: Store, settings: Settings, limit: int | None = None) ->
     done = 0
     while limit is None or done < limit:
         size = EMBED_BATCH if limit is None else min(EMBED_BATCH, limit - done)
-        queued = [row[0] for row in store.db.execute(
-            "SELECT article_id FROM vector_queue ORDER BY article_id DESC LIMIT ?", [size]
-        )]
+        queued = [
+            row[0]
+            for row in store.db.execute(
+                "SELECT article_id FROM vector_queue ORDER BY article_id DESC LIMIT ?", [size]
+            )
+        ]
         if not queued:
             break
         rows = store.db.execute(
@@ -77,16 +81,26 @@ def embed_pending(store: Store, settings: Settings, limit: int | None = None) ->
         )
         # Written only where the article is still what was encoded: one changed meanwhile
         # stays queued (its trigger queued it again) and is encoded afresh next time.
-        unchanged = "EXISTS (SELECT 1 FROM articles WHERE id = :id AND title = :title AND content_hash = :hash)"
+        unchanged = (
+            "EXISTS (SELECT 1 FROM articles WHERE id = :id AND title = :title AND content_hash = :hash)"
+        )
         with store.transaction():
             seq = store.db.execute("SELECT coalesce(max(seq), 0) FROM article_vectors").fetchone()[0]
             written = store.db.conn.executemany(
                 "INSERT OR REPLACE INTO article_vectors (article_id, model, seq, vector) "
                 f"SELECT :id, :model, :seq, :vector WHERE {unchanged}",
                 [
-                    {"id": article_id, "title": title, "hash": digest, "model": embeddings.STATIC_MODEL_NAME,
-                     "seq": seq + 1 + i, "vector": _blob(vector)}
-                    for i, ((article_id, title, _, digest), vector) in enumerate(zip(rows, vectors))
+                    {
+                        "id": article_id,
+                        "title": title,
+                        "hash": digest,
+                        "model": embeddings.STATIC_MODEL_NAME,
+                        "seq": seq + 1 + i,
+                        "vector": _blob(vector),
+                    }
+                    for i, ((article_id, title, _, digest), vector) in enumerate(
+                        zip(rows, vectors, strict=True)
+                    )
                 ],
             )
             store.db.conn.executemany(
@@ -151,7 +165,9 @@ class VectorIndex:
                     self.ids[at] = article_id
                 self.matrix[at] = np.frombuffer(blob, dtype=np.float32)
                 self.scopes[at] = self.scope_codes.setdefault(scope, len(self.scope_codes))
-                self.published[at] = np.datetime64(published.rstrip("Z"), "s") if published else np.datetime64("NaT")
+                self.published[at] = (
+                    np.datetime64(published.rstrip("Z"), "s") if published else np.datetime64("NaT")
+                )
                 self.seq = max(self.seq, seq)
 
     def _grow(self, needed: int) -> None:
@@ -209,7 +225,7 @@ class VectorIndex:
             if not at:
                 return {}
             sims = _dot(self.matrix[np.fromiter((p for _, p in at), dtype=np.int64, count=len(at))], query)
-            return {i: float(s) for (i, _), s in zip(at, sims)}
+            return {i: float(s) for (i, _), s in zip(at, sims, strict=True)}
 
 
 _INDEXES: dict[str, VectorIndex] = {}

@@ -44,9 +44,7 @@ def _model_directory(name: str) -> Path | None:
 def load_model(name: str) -> tuple:
     """(tokenizer, model) for `name`, loaded once. Raises ModelError with a readable reason."""
     if not name:
-        raise ModelError(
-            "SUMMARIZER_MODEL is not set: set it in .env to a local model directory or hub id"
-        )
+        raise ModelError("SUMMARIZER_MODEL is not set: set it in .env to a local model directory or hub id")
     with _LOCK:
         if name not in _LOADED:
             directory = _model_directory(name)
@@ -74,9 +72,7 @@ def input_limit(tokenizer, model) -> int:
     limit = getattr(tokenizer, "model_max_length", None)
     if not limit or limit > 100_000:  # "no limit" is written as a huge number
         config = model.config
-        limit = getattr(config, "max_position_embeddings", None) or getattr(
-            config, "n_positions", None
-        )
+        limit = getattr(config, "max_position_embeddings", None) or getattr(config, "n_positions", None)
     return int(min(limit or MAX_INPUT_TOKENS, MAX_INPUT_TOKENS))
 
 
@@ -125,9 +121,7 @@ class AbstractiveSummarizer(Summarizer):
             )
         return [t.strip() for t in tokenizer.batch_decode(output, skip_special_tokens=True)]
 
-    def summarize(
-        self, passages: Sequence[Passage], budget: Budget, topic: str = ""
-    ) -> list[Picked]:
+    def summarize(self, passages: Sequence[Passage], budget: Budget, topic: str = "") -> list[Picked]:
         """Summarize each passage (chunked to fit), then take their sentences in turn
         (first of each passage, then second...) within `budget`, each fact once.
 

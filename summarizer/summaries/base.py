@@ -8,7 +8,7 @@ summary, each with the passages it came from, in reading order.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from summarizer.config import Settings
@@ -55,18 +55,16 @@ class Summarizer(ABC):
 
     name: str = ""
 
-    def prepare(self) -> None:
+    def prepare(self) -> None:  # noqa: B027 (an optional hook, not abstract: most modes load nothing)
         """Load what this mode needs (a model) ahead of the first summary; blocking, so call
         it from a worker thread. Modes with nothing to load do nothing."""
 
     @abstractmethod
-    def summarize(
-        self, passages: Sequence[Passage], budget: Budget, topic: str = ""
-    ) -> list[Picked]:
+    def summarize(self, passages: Sequence[Passage], budget: Budget, topic: str = "") -> list[Picked]:
         """Summarize `passages` within `budget`; `topic` (briefs) favours relevant sentences."""
 
 
-def _registry() -> dict[str, type[Summarizer]]:
+def _registry() -> dict[str, Callable[[Settings], Summarizer]]:
     # Imported here so that `base` stays importable by the modes themselves.
     from summarizer.summaries.abstractive import AbstractiveSummarizer
     from summarizer.summaries.extractive import ExtractiveSummarizer

@@ -16,20 +16,18 @@ from summarizer.config import Settings
 from summarizer.summaries import focused, scoring
 from summarizer.summaries.base import Budget, Passage, Picked, Summarizer
 
+WEIGHTS = scoring.Weights()
+
 
 class ExtractiveSummarizer(Summarizer):
     """Lead-aware, centrality-weighted, redundancy-free sentence extraction."""
 
     name = "extractive"
 
-    def __init__(
-        self, settings: Settings | None = None, weights: scoring.Weights = scoring.Weights()
-    ) -> None:
+    def __init__(self, settings: Settings | None = None, weights: scoring.Weights = WEIGHTS) -> None:
         self.weights = weights
 
-    def summarize(
-        self, passages: Sequence[Passage], budget: Budget, topic: str = ""
-    ) -> list[Picked]:
+    def summarize(self, passages: Sequence[Passage], budget: Budget, topic: str = "") -> list[Picked]:
         """Pick sentences across `passages` within `budget` (see module doc)."""
         if topic.strip():
             return focused.select(passages, budget, topic)

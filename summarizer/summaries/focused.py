@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from summarizer.summaries.base import Budget, Passage, Picked
-from summarizer.summaries.scoring import STOPWORDS, content_terms, penalty, stem, strip_wire
+from summarizer.summaries.scoring import content_terms, penalty, strip_wire
 
 _WORD = re.compile(r"[a-z0-9]+")
 # A sentence opening on a reference to something said before it (it does not stand alone).
@@ -105,7 +105,7 @@ def _balanced(text: str) -> bool:
 
 
 def _bigrams(terms: Sequence[str]) -> set[tuple[str, str]]:
-    return {(a, b) for a, b in zip(terms, terms[1:])}
+    return {(a, b) for a, b in zip(terms, terms[1:], strict=False)}
 
 
 # How relevant each candidate is to the topic: f(passages, units, topic, params).
@@ -144,11 +144,11 @@ def tfidf_relevance(
             top_weight = max(extra.values())
             expanded = dict(query)
             for term, weight in extra.items():
-                expanded[term] = params.expansion_weight * weight / top_weight * max(query.values(), default=1.0)
+                expanded[term] = (
+                    params.expansion_weight * weight / top_weight * max(query.values(), default=1.0)
+                )
             norm = math.sqrt(sum(v * v for v in expanded.values())) or 1.0
-            base = np.array(
-                [sum(w * vec.get(t, 0.0) for t, w in expanded.items()) / norm for vec in vectors]
-            )
+            base = np.array([sum(w * vec.get(t, 0.0) for t, w in expanded.items()) / norm for vec in vectors])
     return base
 
 

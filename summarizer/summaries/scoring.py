@@ -40,8 +40,15 @@ _BOILERPLATE = re.compile(
     r"published:|updated:|last updated|posted:|by \.)"
 )
 # Page furniture anywhere in a short line; plain substrings, cheap to test.
-_FURNITURE = ("published:", "updated:", "credit:", "photo credit", "image credit", "newsletter",
-              "all rights reserved")
+_FURNITURE = (
+    "published:",
+    "updated:",
+    "credit:",
+    "photo credit",
+    "image credit",
+    "newsletter",
+    "all rights reserved",
+)
 FURNITURE_WORDS = 25  # a longer sentence mentioning a newsletter is about one
 # A caption run into the next sentence ("... could sell for less In a study published ...").
 _GLUED = re.compile(r"[a-z,] (?:The|A|An|He|She|It|They|His|Her|Their|But|This|These|In)\s")
@@ -137,9 +144,7 @@ def penalty(sentence: str) -> float:
         cost += 0.2
     if _GLUED.search(sentence):
         cost += 0.15
-    if (":" in sentence and _CAPTION.match(sentence)) or (
-        "(" in sentence and _PICTURE_MARK.search(sentence)
-    ):
+    if (":" in sentence and _CAPTION.match(sentence)) or ("(" in sentence and _PICTURE_MARK.search(sentence)):
         cost += 0.3
     if sentence[0] in "\"'“‘" and "said" not in sentence:
         cost += 0.05
@@ -240,8 +245,6 @@ def overlap(a: Counter | set, b: Counter | set) -> float:
     return sum(1 for term in small if term in large) / len(small)
 
 
-
-
 def position_score(lead_rank: int) -> float:
     """The lead prior: news puts what matters first."""
     return 1.0 / math.sqrt(1.0 + lead_rank)
@@ -317,9 +320,7 @@ def select(
     A sentence that would overflow the character budget is passed over for shorter ones.
     The result is in reading order: by passage, then by position.
     """
-    order = sorted(
-        (i for i in range(len(cands)) if cands[i].usable), key=lambda i: scores[i], reverse=True
-    )
+    order = sorted((i for i in range(len(cands)) if cands[i].usable), key=lambda i: scores[i], reverse=True)
     chosen: list[int] = []
     keys: dict[int, list[int]] = {}
     used_chars = used_words = 0

@@ -35,9 +35,7 @@ class SemanticSummarizer(Summarizer):
 
     name = "semantic"
 
-    def __init__(
-        self, settings: Settings | None = None, weights: scoring.Weights = WEIGHTS
-    ) -> None:
+    def __init__(self, settings: Settings | None = None, weights: scoring.Weights = WEIGHTS) -> None:
         self.weights = weights
         self.settings = settings or Settings()
 
@@ -46,9 +44,7 @@ class SemanticSummarizer(Summarizer):
         single texts, loads when one is first summarized)."""
         static_model(self.settings)
 
-    def summarize(
-        self, passages: Sequence[Passage], budget: Budget, topic: str = ""
-    ) -> list[Picked]:
+    def summarize(self, passages: Sequence[Passage], budget: Budget, topic: str = "") -> list[Picked]:
         """Pick sentences across `passages` within `budget` (see module doc)."""
         if topic.strip():
             relevance = partial(blended_relevance, settings=self.settings)
