@@ -86,6 +86,8 @@ FLOOR = 0.5
 # Once something passes the floor, an article whose cosine is at least this share of the
 # best passing article's cosine is kept too, whatever words it shares (calibrated on DUC 2006).
 NEAR_BEST = 0.6
+# The share of the topic's word weight at which an article holds every word of the topic.
+FULL_MATCH = 0.999
 # Lexical-only retrieval (no vectors): the share of the topic's word weight an article needs.
 LEXICAL_FLOOR = 0.7
 
@@ -311,7 +313,9 @@ def retrieve(
         found.pop(article_id)
     threshold = (FLOOR if dense_on else LEXICAL_FLOOR) if floor is None else floor
     relevance = {i: fuse(cosines.get(i, 0.0) if dense_on else None, covered) for i, covered in found.items()}
-    kept = [i for i, r in relevance.items() if r >= threshold]
+    # An article holding every word of the topic matches it whatever its vector says: a name
+    # ("Stephen Lawrence") embeds poorly in a static model, and its articles scored ~0.45.
+    kept = [i for i, r in relevance.items() if r >= threshold or found[i] >= FULL_MATCH]
     if kept and dense_on:
         # The topic is in the store: also keep what means nearly the same as its best match
         # though it shares fewer words (an Oscars story for "film awards").
