@@ -162,7 +162,7 @@ async def shutdown_run(settings: Settings, titles: list[str], args, deadline: fl
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", default=str(REPO.parent.parent / "shared" / "data" / "bbc_news.jsonl"))
+    parser.add_argument("--data", default=str(REPO.parent / "shared" / "data" / "bbc_news.jsonl"))
     parser.add_argument("--articles", type=int, default=2225)
     parser.add_argument("--rate", type=float, default=200.0, help="briefs a minute")
     parser.add_argument("--seconds", type=float, default=30.0)

@@ -1,6 +1,6 @@
 """How much real article text clean_text keeps (it should drop boilerplate, not prose).
 
-Run: `PYTHONPATH=. python bench/clean_keep_ratio.py [--data /work/shared/data]`
+Run: `PYTHONPATH=. python bench/clean_keep_ratio.py [--data ../shared/data]`
 
 Prints, per corpus, the fraction of words kept over all articles, the articles that lose the
 most, and the most frequent whole lines removed (to check they are junk, not prose).
@@ -18,7 +18,7 @@ from summarizer.sources.clean import clean_text
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default="/work/shared/data")
+    parser.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared" / "data"))
     parser.add_argument("--show", type=int, default=15, help="lines/articles to list")
     args = parser.parse_args()
     removed: Counter[str] = Counter()

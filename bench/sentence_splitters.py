@@ -1,6 +1,6 @@
 """Compare data-free English sentence splitters on real news text (pysbd, sentencex, syntok, blingfire).
 
-Run: `PYTHONPATH=. python bench/sentence_splitters.py [--data /work/shared/data] [--limit 600]`
+Run: `PYTHONPATH=. python bench/sentence_splitters.py [--data ../shared/data] [--limit 600]`
 
 Each splitter runs per paragraph (text split on newlines first, as `split_sentences` does),
 raw and with the light "said.The" pre-fix of `summarizer.sentences`. Figures:
@@ -104,7 +104,7 @@ def _errors(sentences: list[str]) -> dict[str, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default="/work/shared/data")
+    parser.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared" / "data"))
     parser.add_argument("--limit", type=int, default=600, help="BBC articles to use")
     args = parser.parse_args()
     data = Path(args.data)

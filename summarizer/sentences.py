@@ -1,6 +1,6 @@
 """Sentence splitting: paragraphs on newlines, then sentences by blingfire.
 
-Why blingfire (measured by bench/sentence_splitters.py on /work/shared/data: 150 CNN/DailyMail
+Why blingfire (measured by bench/sentence_splitters.py on ../shared/data: 150 CNN/DailyMail
 + 600 BBC articles, split paragraph by paragraph, all four need no downloaded data):
 
     splitter (+ glued-stop fix)  BBC boundary agreement  glued summaries  false splits*  ms/article

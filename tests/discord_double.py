@@ -2,7 +2,7 @@
 on 127.0.0.1, that the real discord.py client logs into.
 
 Why hand-written: no library simulates Discord's interaction flow and limits; this one is
-built from Discord's documented behaviour (see /work/shared/docs/discord-wire-notes.md).
+built from Discord's documented behaviour (see ../shared/docs/discord-wire-notes.md).
 
 What it enforces (answering as Discord does):
 - `Authorization: Bot <token>` on REST (401 code 0 otherwise); IDENTIFY with the same token
