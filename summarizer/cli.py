@@ -449,6 +449,9 @@ def search(
 @click.option("--words", type=click.IntRange(10, 1000), help="Word budget (default: BRIEF_WORDS).")
 @click.option("--sentences", type=click.IntRange(1, 100), help="At most this many sentences.")
 @click.option("--since", help="24h, 7d or a date like 2026-11-01.")
+@click.option(
+    "--new-since", help="Only what is new since then (24h, 7d or a date): earlier articles count as told."
+)
 @click.option("--scope", default=GLOBAL_SCOPE, show_default=True, help=SCOPE_HELP)
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @pass_reader
@@ -460,14 +463,20 @@ def brief(
     words: int | None,
     sentences: int | None,
     since: str | None,
+    new_since: str | None,
     scope: str,
     as_json: bool,
 ) -> None:
-    """A cited summary of the articles that match TOPIC (a few words or a whole question)."""
+    """A cited summary of the articles that match TOPIC (a few words or a whole question).
+
+    With --new-since, an update: only articles after that moment are summarized and cited,
+    leaving out what the earlier ones already said.
+    """
     from summarizer.briefs.brief import brief as make_brief
 
     topic = " ".join(topic_words)
-    since_at = _since(since)  # a bad --since is told before the store is opened
+    since_at = _since(since)  # a bad --since (or --new-since) is told before the store is opened
+    new_since_at = _since(new_since)
     result = make_brief(
         ctx.store,
         topic,
@@ -478,9 +487,23 @@ def brief(
         sentences=sentences,
         since=since_at,
         scope=scope,
+        new_since=new_since_at,
     )
     if as_json:
         terminal.print_json(result.to_dict(), out)
+    elif result.empty and new_since_at is not None:
+        n = result.matched
+        told = (
+            f": {n} new article{'s' if n != 1 else ''} only repeat{'s' if n == 1 else ''} what was known"
+            if n
+            else ""
+        )
+        out.print(
+            f"nothing new about {topic!r} since {new_since_at:%Y-%m-%d %H:%M} UTC{told}"
+            f"{_filters(since=since, scope=scope)}",
+            markup=False,
+            soft_wrap=True,
+        )
     elif result.empty:
         out.print(
             f"nothing about {topic!r} among {result.store_size} articles stored"

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from summarizer.briefs.stories import Story, group_stories
 from summarizer.config import Settings
 from summarizer.errors import QueryError
-from summarizer.models import GLOBAL_SCOPE, Article, Brief, BriefSentence, Citation
+from summarizer.models import GLOBAL_SCOPE, Article, Brief, BriefSentence, Citation, SearchHit
 from summarizer.sentences import split_sentences
 from summarizer.sources.clean import clean_text
 from summarizer.store import Store
@@ -100,6 +100,7 @@ def brief(
     since: datetime | None = None,
     scope: str = GLOBAL_SCOPE,
     now: datetime | None = None,
+    new_since: datetime | None = None,
 ) -> Brief:
     """A cited summary of the stored articles that best match `topic`.
 
@@ -108,6 +109,12 @@ def brief(
     from anywhere in any of their articles, chosen for the topic, within `words` words (or
     `sentences` sentences) and `max_chars` characters (defaults from settings). No match: a
     Brief with no sentences. Raises QueryError for an empty topic or an unknown mode.
+
+    `new_since` makes it an update: only the articles published (or, undated, stored) after
+    that moment are summarized and cited; the matching articles from before it count as
+    what the reader was told, so a new sentence repeating them is left out. No new article
+    about the topic (or none telling anything new): a Brief with no sentences, `matched`
+    counting the new articles.
     """
     started = time.perf_counter()
     if not topic or not topic.strip():
@@ -119,6 +126,10 @@ def brief(
         raise QueryError("A brief needs at least 1 article.")
     limit = wanted * HITS_PER_STORY
     hits = retrieve(store, topic, scope=scope, since=since, limit=limit, now=now, settings=settings)
+    known: list[Article] = []
+    if new_since is not None:
+        new_since = new_since if new_since.tzinfo else new_since.replace(tzinfo=UTC)
+        hits, known = _split_new(store, topic, hits, new_since, since, scope, limit, now, settings)
     timings = {"search": _ms(started)}
     result = Brief(topic, summarizer.name, [], [], len(hits), store.count(scope), timings)
     if not hits:
@@ -128,11 +139,37 @@ def brief(
     hits = [hit for hit in hits if hit.score >= RELATIVE_FLOOR * best]
     stories = group_stories([hit.article for hit in hits])[:wanted]
     summarizing = time.perf_counter()
-    picked = summarizer.summarize(story_passages(stories), budget, topic)
+    told = [Passage(-1, a.title, tuple(split_sentences(a.text))) for a in known]
+    picked = summarizer.summarize(story_passages(stories), budget, topic, known=told)
     result.sentences, result.citations = cite(picked, stories)
     timings["summarize"] = _ms(summarizing)
     timings["total"] = _ms(started)
     return result
+
+
+def _split_new(
+    store: Store,
+    topic: str,
+    hits: list[SearchHit],
+    new_since: datetime,
+    since: datetime | None,
+    scope: str,
+    limit: int,
+    now: datetime | None,
+    settings: Settings,
+) -> tuple[list[SearchHit], list[Article]]:
+    """The hits after `new_since` (the update's articles, best first) and the articles before
+    it (what the reader was told). The new ones are also retrieved on their own (`since`
+    filters inside the search), so a long archive about the topic cannot crowd them out of
+    the `limit`; undated articles stored after `new_since` come from the first search."""
+    start = max(new_since, since) if since is not None else new_since
+    recent = retrieve(store, topic, scope=scope, since=start, limit=limit, now=now, settings=settings)
+    new: dict[int, SearchHit] = {}
+    for hit in [*recent, *hits]:
+        if _published(hit.article) > new_since:
+            new.setdefault(hit.article.id, hit)
+    known = [hit.article for hit in hits if _published(hit.article) <= new_since]
+    return list(new.values())[:limit], known
 
 
 def summarize_text(

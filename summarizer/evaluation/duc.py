@@ -14,10 +14,14 @@ Baselines get the same cleaned, split sentences (splitting is outside their cloc
 lead baseline, LexRank and tf-idf + MMR (`baselines`). `duc_report` runs it all, scores it
 and draws the table; `brief_topics` serves tuning loops.
 
-The runner works on `Task`s (a query, its articles, its references, a word limit): the
-DUC 2007 update format's sets A, B, C are read as tasks of their own (100 words), each
-briefed from its own articles; briefs that know what the reader has already read are for a
-later issue.
+The runner works on `Task`s (a query, its articles, its references, a word limit). The
+DUC 2007 update format's sets B and C are update tasks (100 words): the summary of B is for
+a reader who has read A, of C for one who has read A and B. `run_update_briefs` briefs them
+on a store that holds the earlier sets too, as a store does when the update is due (the
+cluster setting: a store per task with its topic's sets so far; pooled: one store that
+grows set by set, every topic's sets so far), in three ways (`Variant.window`): the plain
+brief, the plain brief with `since` just after the earlier sets (new articles only), and
+the update (`new_since` the end of the earlier sets: earlier articles count as told).
 """
 
 from __future__ import annotations
@@ -25,8 +29,8 @@ from __future__ import annotations
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from summarizer.briefs.brief import brief
@@ -72,6 +76,9 @@ class Task:
     articles: tuple[Article, ...]
     references: dict[str, str]
     words: int
+    known: tuple[Article, ...] = ()  # an update: the articles of the earlier sets
+    new_since: datetime | None = None  # ... and the latest moment among them
+    stage: int = 0  # ... how many sets come before
 
 
 @dataclass
@@ -105,7 +112,10 @@ def topic_tasks(topics: Sequence[Topic], query: str, words: int) -> list[Task]:
         articles = tuple(a for a in (prepare_article(doc) for doc in topic.docs) if a is not None)
         if not articles:
             raise DataError(f"topic {topic.id}: no article has any text")
-        tasks.append(Task(topic.id, topic.statement(query), articles, dict(topic.models), words))
+        known = tuple(a for a in (prepare_article(doc) for doc in topic.earlier) if a is not None)
+        new_since = max((a.published for a in known if a.published), default=None)
+        task = Task(topic.id, topic.statement(query), articles, dict(topic.models), words)
+        tasks.append(replace(task, known=known, new_since=new_since, stage=topic.stage))
     return tasks
 
 
@@ -170,6 +180,10 @@ class Variant:
     name: str
     mode: str
     settings: Settings
+    window: str = "plain"  # update tasks: "plain", "since" (new articles only) or "update"
+
+
+WINDOWS = ("update", "plain", "since")
 
 
 def _run_briefs(
@@ -183,6 +197,7 @@ def _run_briefs(
         run = runs[variant.name]
         for task in tasks:
             started = time.perf_counter()
+            after = task.new_since if variant.window != "plain" else None
             try:
                 result = brief(
                     store,
@@ -191,6 +206,9 @@ def _run_briefs(
                     mode=variant.mode,
                     articles=ARTICLES,
                     words=task.words,
+                    # new only: strictly after the earlier sets, as `new_since` counts
+                    since=after + timedelta(seconds=1) if after and variant.window == "since" else None,
+                    new_since=after if variant.window == "update" else None,
                 )
             except BriefbotError as exc:
                 _no_summary(run, task, str(exc))
@@ -226,6 +244,44 @@ def run_briefs(
         store = Store(path)
         try:
             _ingest(store, task.articles, prefix, ids)
+            _run_briefs(store, [task], variants, runs, ids)
+        finally:
+            store.close()
+            for leftover in workdir.glob(f"{path.name}*"):
+                leftover.unlink()
+    return list(runs.values())
+
+
+def run_update_briefs(
+    tasks: Sequence[Task],
+    every: Sequence[Task],
+    *,
+    variants: Sequence[Variant],
+    setting: str,
+    prefix: str,
+    workdir: Path,
+) -> list[SystemRun]:
+    """Every update task briefed by every variant on a store holding the sets so far:
+    'cluster', a store per task with its earlier sets and its own; 'pooled', one store that
+    grows stage by stage (every topic's first sets, then their second ones, ...; `every`
+    holds every topic's tasks), each task briefed once its stage is stored."""
+    runs = {v.name: SystemRun(f"{v.name} ({setting})", briefs=True) for v in variants}
+    if setting == "pooled":
+        ids: dict[int, list[str]] = {}
+        store = Store(workdir / "pooled-update.db")
+        try:
+            for stage in sorted({task.stage for task in every}):
+                _ingest(store, pooled_articles([t for t in every if t.stage == stage]), prefix, ids)
+                _run_briefs(store, [t for t in tasks if t.stage == stage], variants, runs, ids)
+        finally:
+            store.close()
+        return list(runs.values())
+    for task in tasks:
+        ids = {}
+        path = workdir / f"update-{task.id}.db"
+        store = Store(path)
+        try:
+            _ingest(store, pooled_articles([replace(task, articles=task.known + task.articles)]), prefix, ids)
             _run_briefs(store, [task], variants, runs, ids)
         finally:
             store.close()

@@ -5,7 +5,13 @@ ROUGE-1.5.5 run over all of them (`rouge155`), and the table.
 When NIST's submitted summaries sit next to the data (`<name>_peers.jsonl` beside
 `<name>_topics.jsonl` or `<name>.jsonl`), NIST's baseline (peer 1), the best participant
 and the humans are scored in the same run on the same topics; `<name>_official.json`
-gives NIST's own figures over all topics for the notes.
+gives NIST's own figures over all topics for the notes. Without it (the DUC 2007 update
+file) every participant is scored and the best one on these topics is shown.
+
+On the update format only the update sets (B, C) are briefed, on stores holding the earlier
+sets too (`duc.run_update_briefs`): the update brief (`new_since`), the plain brief and the
+plain brief on the new articles only (`since`), side by side; their own-set share is the
+share of cited articles from the new set.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from summarizer.config import Settings
 from summarizer.evaluation import baselines
 from summarizer.evaluation.duc import (
     SETTINGS,
+    WINDOWS,
     SystemRun,
     Variant,
     check_choices,
@@ -28,6 +35,7 @@ from summarizer.evaluation.duc import (
     pooled_articles,
     run_baseline,
     run_briefs,
+    run_update_briefs,
 )
 from summarizer.evaluation.rouge155 import NIST_RESAMPLES, Interval, SystemRouge, score
 from summarizer.evaluation.topics import WORDS, detect_format
@@ -83,9 +91,14 @@ def reference_peers(
     with peers_file.open(encoding="utf-8") as lines:
         for line in lines:
             row = json.loads(line)
-            if row.get("topic") in task_ids and row.get("peer") in wanted:
+            every_participant = not participants and str(row.get("peer")).isdigit()
+            if row.get("topic") in task_ids and (row.get("peer") in wanted or every_participant):
                 peers.setdefault(row["peer"], {})[row["topic"]] = row["text"]
     return peers, official | {"best": best}
+
+
+# How each way of briefing an update task is named in the report.
+UPDATE_LABELS = {"update": "update (--new-since)", "plain": "plain", "since": "new only (--since)"}
 
 
 def _median(values: Sequence[float]) -> float | None:
@@ -117,12 +130,22 @@ def run_topic_eval(
     source = Path(path)
     say = progress or (lambda line: None)
     check_choices(modes, settings_to_run, query, baseline_names)
-    words = words or WORDS[detect_format(source)]
+    kind = detect_format(source)
+    words = words or WORDS[kind]
     tasks, every = load_tasks(source, query, words, limit)
+    if kind == "update":
+        tasks = [task for task in tasks if task.known]  # the updates: B and C
     prefix = source.stem.removesuffix("_topics") or "eval"
     say(f"{source.name}: {len(tasks)} topics, {sum(len(t.articles) for t in tasks)} articles")
     runs: list[SystemRun] = []
-    variants = [Variant(f"briefbot {mode}", mode, settings) for mode in modes]
+    if kind == "update":
+        variants = [
+            Variant(f"briefbot {mode} {UPDATE_LABELS[window]}", mode, settings, window)
+            for mode in modes
+            for window in WINDOWS
+        ]
+    else:
+        variants = [Variant(f"briefbot {mode}", mode, settings) for mode in modes]
     for mode in modes:
         get_summarizer(mode, settings).prepare()  # load a model outside the clock
     with tempfile.TemporaryDirectory(prefix="briefbot-eval-") as work:
@@ -131,6 +154,13 @@ def run_topic_eval(
             say(
                 f"briefs, {setting}: {', '.join(modes)}" + (f" ({len(pool)} articles pooled)" if pool else "")
             )
+            if kind == "update":
+                runs.extend(
+                    run_update_briefs(
+                        tasks, every, variants=variants, setting=setting, prefix=prefix, workdir=Path(work)
+                    )
+                )
+                continue
             runs.extend(
                 run_briefs(tasks, pool, variants=variants, setting=setting, prefix=prefix, workdir=Path(work))
             )
@@ -176,11 +206,14 @@ def _reference_rows(
             Row("NIST baseline (peer 1)", scores.get("nist1"), None, summaries=len(peers["1"]))
         )
     best = official.get("best")
+    label = "best participant"
+    if not official.get("R2"):  # no official figures: the best participant on these topics
+        scored = [p for p in peers if p.isdigit() and p != "1" and f"nist{p}" in scores]
+        best = max(scored, key=lambda p: scores[f"nist{p}"].rouge2.mean, default=None)
+        label = f"best of {len(scored)} participants on these topics"
     if best and best in peers:
         report.rows.append(
-            Row(
-                f"best participant (peer {best})", scores.get(f"nist{best}"), None, summaries=len(peers[best])
-            )
+            Row(f"{label} (peer {best})", scores.get(f"nist{best}"), None, summaries=len(peers[best]))
         )
     humans = [scores[p] for p in peers if not p.isdigit() and p in scores]
     if humans:

@@ -4,14 +4,14 @@ One JSON object a line: `id`, `title` (the topic as a user would type it), `narr
 (the question behind it), `docs` [{`id`, `date`, `headline`, `text`}] and `models`
 [{`id`, `text`}] (reference summaries, one sentence a line). The DUC 2007 update format
 has `sets` {A, B, C: {docs, models}} instead, in date order; each set is read as a topic
-of its own (`D0703A-B`). What makes B and C *updates* (their reader has read the earlier
-sets) is not modelled yet: each set is briefed from its own articles.
+of its own (`D0703A-B`) that carries the docs of the sets before it (`earlier`: what the
+reader of an update has already read).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -51,6 +51,8 @@ class Topic:
     narrative: str
     docs: tuple[TopicDoc, ...]
     models: tuple[tuple[str, str], ...]
+    earlier: tuple[TopicDoc, ...] = ()  # an update set: the docs of the sets before it
+    stage: int = 0  # an update set: how many sets come before it
 
     def statement(self, part: str) -> str:
         """The topic given to a summarizer: 'title', 'narrative' or 'both' (title then narrative)."""
@@ -134,10 +136,13 @@ def _topic(row: object, where: str) -> Topic:
 def _sets(row: object, where: str) -> list[Topic]:
     if not isinstance(row, dict) or not isinstance(row.get("sets"), dict) or not row["sets"]:
         raise DataError(f"{where}: an update topic needs 'sets' of docs and models")
-    return [
-        _topic({**row, **(body if isinstance(body, dict) else {}), "id": f"{row.get('id')}-{name}"}, where)
-        for name, body in row["sets"].items()
-    ]
+    topics: list[Topic] = []
+    for stage, (name, body) in enumerate(row["sets"].items()):
+        fields = {**row, **(body if isinstance(body, dict) else {}), "id": f"{row.get('id')}-{name}"}
+        topic = _topic(fields, where)
+        earlier = tuple(doc for before in topics for doc in before.docs)
+        topics.append(replace(topic, earlier=earlier, stage=stage))
+    return topics
 
 
 def load_topics(path: str | Path, limit: int | None = None) -> list[Topic]:

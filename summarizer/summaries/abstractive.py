@@ -121,7 +121,9 @@ class AbstractiveSummarizer(Summarizer):
             )
         return [t.strip() for t in tokenizer.batch_decode(output, skip_special_tokens=True)]
 
-    def summarize(self, passages: Sequence[Passage], budget: Budget, topic: str = "") -> list[Picked]:
+    def summarize(
+        self, passages: Sequence[Passage], budget: Budget, topic: str = "", known: Sequence[Passage] = ()
+    ) -> list[Picked]:
         """Summarize each passage (chunked to fit), then take their sentences in turn
         (first of each passage, then second...) within `budget`, each fact once.
 

@@ -60,8 +60,12 @@ class Summarizer(ABC):
         it from a worker thread. Modes with nothing to load do nothing."""
 
     @abstractmethod
-    def summarize(self, passages: Sequence[Passage], budget: Budget, topic: str = "") -> list[Picked]:
-        """Summarize `passages` within `budget`; `topic` (briefs) favours relevant sentences."""
+    def summarize(
+        self, passages: Sequence[Passage], budget: Budget, topic: str = "", known: Sequence[Passage] = ()
+    ) -> list[Picked]:
+        """Summarize `passages` within `budget`; `topic` (briefs) favours relevant sentences.
+        `known` (an update) are articles the reader was already told: modes that can, leave
+        out what they say; the others ignore it."""
 
 
 def _registry() -> dict[str, Callable[[Settings], Summarizer]]:

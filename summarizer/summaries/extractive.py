@@ -27,10 +27,12 @@ class ExtractiveSummarizer(Summarizer):
     def __init__(self, settings: Settings | None = None, weights: scoring.Weights = WEIGHTS) -> None:
         self.weights = weights
 
-    def summarize(self, passages: Sequence[Passage], budget: Budget, topic: str = "") -> list[Picked]:
+    def summarize(
+        self, passages: Sequence[Passage], budget: Budget, topic: str = "", known: Sequence[Passage] = ()
+    ) -> list[Picked]:
         """Pick sentences across `passages` within `budget` (see module doc)."""
         if topic.strip():
-            return focused.select(passages, budget, topic)
+            return focused.select(passages, budget, topic, known=known)
         cands = scoring.candidates(passages)
         if not cands:
             return []

@@ -21,7 +21,9 @@ class LeadSummarizer(Summarizer):
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings
 
-    def summarize(self, passages: Sequence[Passage], budget: Budget, topic: str = "") -> list[Picked]:
+    def summarize(
+        self, passages: Sequence[Passage], budget: Budget, topic: str = "", known: Sequence[Passage] = ()
+    ) -> list[Picked]:
         """Leads in turn across `passages`, within the sentence, word and character budgets."""
         picked: list[tuple[int, int, str]] = []
         used = used_words = 0

@@ -44,11 +44,13 @@ class SemanticSummarizer(Summarizer):
         single texts, loads when one is first summarized)."""
         static_model(self.settings)
 
-    def summarize(self, passages: Sequence[Passage], budget: Budget, topic: str = "") -> list[Picked]:
+    def summarize(
+        self, passages: Sequence[Passage], budget: Budget, topic: str = "", known: Sequence[Passage] = ()
+    ) -> list[Picked]:
         """Pick sentences across `passages` within `budget` (see module doc)."""
         if topic.strip():
             relevance = partial(blended_relevance, settings=self.settings)
-            return focused.select(passages, budget, topic, relevance=relevance)
+            return focused.select(passages, budget, topic, relevance=relevance, known=known)
         cands = scoring.candidates(passages)
         if not cands:
             return []
