@@ -603,7 +603,8 @@ def eval_command(
     DATA is JSON lines of single articles (id, text, summary: ROUGE F1 by rouge-score) or of
     query-focused topics as DUC's (id, title, narrative, docs, models; or sets A, B, C of
     docs and models): ROUGE-1.5.5 recall at NIST's settings, jackknifed (needs Perl with
-    XML::DOM).
+    XML::DOM). With sets, the later sets are briefed as updates (--new-since) beside the
+    plain brief and --since, on stores holding the earlier sets too.
     """
     from summarizer.evaluation.topics import detect_format
 

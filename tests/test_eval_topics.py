@@ -316,7 +316,7 @@ UPDATES = {
              "Bread ran short in shops as the bakery strike entered its second day."],
             ["Managers offered a five percent raise that the bakery strike leaders rejected.",
              "Bakery strike leaders asked the labour minister to mediate the dispute over night shifts."],
-            ["The bakery strike ended with a deal giving workers a seven percent raise and fewer night shifts.",
+            ["The bakery strike ended with a deal giving workers a seven percent raise and fewer shifts.",
              "Shops were full of bread again a day after the bakery strike ended."],
         ],
     ),
@@ -373,8 +373,8 @@ def test_update_sets_are_briefed_on_a_store_with_the_earlier_sets(tmp_path: Path
     lines = [json.loads(line) for line in output.read_text().splitlines()]
     for line in lines:
         if line["peer"].startswith("briefbot extractive update"):
-            name = line["topic"].split("-")[1]
-            assert line["cited"] and all(c.startswith(line["topic"].split("-")[0] + name) for c in line["cited"])
+            topic, name = line["topic"].split("-")
+            assert line["cited"] and all(c.startswith(topic + name) for c in line["cited"])
             assert "erupted on Monday" not in line["text"] and "went on strike over pay" not in line["text"]
     table = format_topic_report(report)
     assert "| briefbot extractive update (--new-since) (cluster) |" in table

@@ -24,6 +24,8 @@ from summarizer.summaries import Budget, Passage, Picked, get_summarizer
 
 # Articles scoring under this share of the best match's relevance are left out (retrieval
 # keeps everything above its absolute floor; a brief wants what is most about the topic).
+# Not for an update, which has fewer new articles to tell from: on the DUC 2007 update dev
+# topics the floor took its ROUGE-2 from 0.1154 to 0.1022 (extractive, store per topic).
 RELATIVE_FLOOR = 0.8
 # How many search hits to consider per story wanted (some group, some are too weak).
 HITS_PER_STORY = 3
@@ -135,8 +137,9 @@ def brief(
     if not hits:
         timings["total"] = _ms(started)
         return result
-    best = hits[0].score if hits else 0.0
-    hits = [hit for hit in hits if hit.score >= RELATIVE_FLOOR * best]
+    if new_since is None:  # an update keeps every new match (see RELATIVE_FLOOR)
+        best = hits[0].score if hits else 0.0
+        hits = [hit for hit in hits if hit.score >= RELATIVE_FLOOR * best]
     stories = group_stories([hit.article for hit in hits])[:wanted]
     summarizing = time.perf_counter()
     told = [Passage(-1, a.title, tuple(split_sentences(a.text))) for a in known]

@@ -195,6 +195,11 @@ def run_topic_eval(
         for empty in run.empty[:3]:
             report.notes.append(f"{run.system}: {empty}")
     _reference_rows(report, scores, peers, official, len(tasks))
+    if kind == "update":
+        report.notes.append(
+            "update sets only (B, C), on stores holding the earlier sets too; own-set share: cited "
+            "articles from the set being updated"
+        )
     return report
 
 
