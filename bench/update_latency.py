@@ -38,7 +38,10 @@ def middle_moment(store: Store) -> datetime:
         "SELECT COALESCE(published_at, ingested_at) AS t FROM articles ORDER BY t "
         "LIMIT 1 OFFSET (SELECT COUNT(*) / 2 FROM articles)"
     ).fetchone()
-    return parse_utc(row[0])
+    moment = parse_utc(row[0])
+    if moment is None:
+        raise SystemExit("the store is empty")
+    return moment
 
 
 def main() -> None:

@@ -301,23 +301,35 @@ UPDATES = {
     "U1": (
         "volcano eruption",
         [
-            ["The Hekla volcano erupted on Monday and its ash closed airports across the north.",
-             "Lava from the volcano eruption flowed toward two farms on the eastern slope."],
-            ["A second volcano eruption on Thursday sent ash twelve kilometres into the sky.",
-             "The government declared an emergency in three districts near the volcano eruption."],
-            ["Scientists said the volcano eruption had ended after nine days of lava flows.",
-             "Airports reopened and farmers returned home once the volcano eruption ended."],
+            [
+                "The Hekla volcano erupted on Monday and its ash closed airports across the north.",
+                "Lava from the volcano eruption flowed toward two farms on the eastern slope.",
+            ],
+            [
+                "A second volcano eruption on Thursday sent ash twelve kilometres into the sky.",
+                "The government declared an emergency in three districts near the volcano eruption.",
+            ],
+            [
+                "Scientists said the volcano eruption had ended after nine days of lava flows.",
+                "Airports reopened and farmers returned home once the volcano eruption ended.",
+            ],
         ],
     ),
     "U2": (
         "bakery strike",
         [
-            ["Bakery workers went on strike over pay and night shifts at the bakery chain.",
-             "Bread ran short in shops as the bakery strike entered its second day."],
-            ["Managers offered a five percent raise that the bakery strike leaders rejected.",
-             "Bakery strike leaders asked the labour minister to mediate the dispute over night shifts."],
-            ["The bakery strike ended with a deal giving workers a seven percent raise and fewer shifts.",
-             "Shops were full of bread again a day after the bakery strike ended."],
+            [
+                "Bakery workers went on strike over pay and night shifts at the bakery chain.",
+                "Bread ran short in shops as the bakery strike entered its second day.",
+            ],
+            [
+                "Managers offered a five percent raise that the bakery strike leaders rejected.",
+                "Bakery strike leaders asked the labour minister to mediate the dispute over night shifts.",
+            ],
+            [
+                "The bakery strike ended with a deal giving workers a seven percent raise and fewer shifts.",
+                "Shops were full of bread again a day after the bakery strike ended.",
+            ],
         ],
     ),
 }
@@ -327,16 +339,18 @@ def _update_topic(topic_id: str) -> dict:
     """Sets A, B, C of two articles each; an article of B or C also repeats what A said."""
     title, stages = UPDATES[topic_id]
     sets = {}
-    for stage, (name, facts) in enumerate(zip("ABC", stages)):
+    for stage, (name, facts) in enumerate(zip("ABC", stages, strict=True)):
         docs = []
         for n in range(2):
             body = [facts[n], facts[1 - n], *([stages[0][n]] if stage else [])]
-            docs.append({
-                "id": f"{topic_id}{name}DOC{n}",
-                "date": f"2005-0{3 * stage + n + 1}-1{n}T08:00:00",
-                "headline": f"{title.title()} {name}{n}",
-                "text": "\n\n".join(body),
-            })
+            docs.append(
+                {
+                    "id": f"{topic_id}{name}DOC{n}",
+                    "date": f"2005-0{3 * stage + n + 1}-1{n}T08:00:00",
+                    "headline": f"{title.title()} {name}{n}",
+                    "text": "\n\n".join(body),
+                }
+            )
         models = [{"id": author, "text": facts[i % 2]} for i, author in enumerate("ABCD")]
         sets[name] = {"docs": docs, "models": models}
     return {"id": topic_id, "title": title, "narrative": f"What happened in the {title}?", "sets": sets}
@@ -350,26 +364,26 @@ def test_update_sets_are_briefed_on_a_store_with_the_earlier_sets(tmp_path: Path
     peers = [
         {"peer": peer, "topic": f"{t}-{name}", "text": text}
         for t in UPDATES
-        for name, stage in zip("BC", UPDATES[t][1][1:])
+        for name, stage in zip("BC", UPDATES[t][1][1:], strict=True)
         for peer, text in (("20", "\n".join(stage)), ("21", UPDATES[t][1][0][0]))
     ]
     (tmp_path / "synthetic_update_peers.jsonl").write_text("".join(json.dumps(p) + "\n" for p in peers))
     assert [(t.id, len(t.earlier)) for t in load_topics(path)][:3] == [("U1-A", 0), ("U1-B", 2), ("U1-C", 4)]
     output = tmp_path / "summaries.jsonl"
-    report = run_topic_eval(
-        path, settings=settings, baseline_names=("lead",), resamples=10, output=output
-    )
+    report = run_topic_eval(path, settings=settings, baseline_names=("lead",), resamples=10, output=output)
     assert report.words == 100 and report.tasks == 4  # B and C of each topic: the updates
     rows = {row.system: row for row in report.rows}
     for setting in ("cluster", "pooled"):
         for variant in ("update (--new-since)", "plain", "new only (--since)"):
             row = rows[f"briefbot extractive {variant} ({setting})"]
-            assert row.summaries == 4 and row.rouge.rouge2.mean > 0
+            assert row.summaries == 4 and row.rouge is not None and row.rouge.rouge2.mean > 0
         update = rows[f"briefbot extractive update (--new-since) ({setting})"]
         assert update.own_share == 1.0 and update.off_topic_briefs == 0  # only the new set is cited
         # The plain brief on the same store cites the earlier sets too.
-        assert rows[f"briefbot extractive plain ({setting})"].own_share < 1.0
-    assert rows["best of 2 participants on these topics (peer 20)"].rouge.rouge2.mean > 0.5
+        plain_share = rows[f"briefbot extractive plain ({setting})"].own_share
+        assert plain_share is not None and plain_share < 1.0
+    best = rows["best of 2 participants on these topics (peer 20)"].rouge
+    assert best is not None and best.rouge2.mean > 0.5
     lines = [json.loads(line) for line in output.read_text().splitlines()]
     for line in lines:
         if line["peer"].startswith("briefbot extractive update"):

@@ -40,11 +40,20 @@ def _day(n: int) -> datetime:
 def _fill(store: Store) -> None:
     """Two articles about the dredging plan before day 5, two after it, one on something else."""
     for n, text in enumerate(OLD):
-        store.upsert(Document(f"https://old{n}.example/harbour", f"Porthaven harbour plan {n}", text,
-                              published_at=_day(n)))
+        store.upsert(
+            Document(
+                f"https://old{n}.example/harbour", f"Porthaven harbour plan {n}", text, published_at=_day(n)
+            )
+        )
     for n, text in enumerate(NEW):
-        store.upsert(Document(f"https://new{n}.example/harbour", f"Porthaven harbour works {n}", text,
-                              published_at=_day(6 + n)))
+        store.upsert(
+            Document(
+                f"https://new{n}.example/harbour",
+                f"Porthaven harbour works {n}",
+                text,
+                published_at=_day(6 + n),
+            )
+        )
     store.upsert(Document("https://bread.example/prize", "Bread prize", UNRELATED, published_at=_day(7)))
 
 
