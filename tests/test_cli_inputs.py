@@ -320,7 +320,7 @@ def test_ctrl_c_during_a_jsonl_ingest_says_what_was_stored(tmp_path: Path):
         stderr=subprocess.PIPE,
         text=True,
         cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
+        env={**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"},  # lines as they happen
         start_new_session=True,
     )
     try:
