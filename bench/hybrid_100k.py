@@ -35,7 +35,7 @@ import torch
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "bench"))
 
-from ingest_search import build_corpus  # noqa: E402
+from ingest_search import build_corpus, time_calls  # noqa: E402
 
 from summarizer import embeddings  # noqa: E402
 from summarizer.briefs.brief import brief  # noqa: E402
@@ -64,15 +64,6 @@ def rss_mib() -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def timed(call, runs: int) -> list[float]:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - start) * 1000)
-    return times
 
 
 def fill_vectors(store: Store, settings: Settings) -> None:
@@ -152,14 +143,14 @@ def main() -> None:
         print(f"| {stored:,} articles | query | hits | p50 ms | p95 ms |\n|---|---|---:|---:|---:|")
         for topic in TOPICS:
             hits = retrieve(store, topic, settings=settings, limit=15)
-            times = timed(lambda t=topic: retrieve(store, t, settings=settings, limit=15), args.runs)
+            times = time_calls(lambda t=topic: retrieve(store, t, settings=settings, limit=15), args.runs)
             print(
                 f"| retrieve | {topic[:60]} | {len(hits)} "
                 f"| {np.percentile(times, 50):.1f} | {np.percentile(times, 95):.1f} |"
             )
         for words in WORDS:
             hits = search(store, words, settings=settings)
-            times = timed(lambda w=words: search(store, w, settings=settings), args.runs)
+            times = time_calls(lambda w=words: search(store, w, settings=settings), args.runs)
             print(
                 f"| search | {words} | {len(hits)} "
                 f"| {np.percentile(times, 50):.1f} | {np.percentile(times, 95):.1f} |"
@@ -169,7 +160,9 @@ def main() -> None:
         for mode in BRIEF_MODES:
             for topic in TOPICS:
                 result = brief(store, topic, settings=settings, mode=mode)
-                times = timed(lambda t=topic, m=mode: brief(store, t, settings=settings, mode=m), args.runs)
+                times = time_calls(
+                    lambda t=topic, m=mode: brief(store, t, settings=settings, mode=m), args.runs
+                )
                 print(
                     f"| brief | {mode} | {topic[:50]} | {len(result.sentences)} "
                     f"| {np.percentile(times, 50):.1f} | {np.percentile(times, 95):.1f} |"

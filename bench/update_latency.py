@@ -24,7 +24,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "bench"))
 sys.path.insert(0, str(REPO))
 
-from hybrid_100k import TOPICS, timed  # noqa: E402
+from hybrid_100k import TOPICS  # noqa: E402
+from ingest_search import time_calls  # noqa: E402
 
 from summarizer.briefs.brief import brief  # noqa: E402
 from summarizer.config import Settings  # noqa: E402
@@ -67,8 +68,10 @@ def main() -> None:
             update = brief(store, topic, settings=settings, mode=mode, new_since=new_since)
             times_plain, times_update = [], []
             for _ in range(args.runs):  # in turns: both see the same load on the machine
-                times_plain += timed(lambda t=topic, m=mode: brief(store, t, settings=settings, mode=m), 1)
-                times_update += timed(
+                times_plain += time_calls(
+                    lambda t=topic, m=mode: brief(store, t, settings=settings, mode=m), 1
+                )
+                times_update += time_calls(
                     lambda t=topic, m=mode: brief(store, t, settings=settings, mode=m, new_since=new_since), 1
                 )
             p95_plain, p95_update = np.percentile(times_plain, 95), np.percentile(times_update, 95)

@@ -272,3 +272,13 @@ def article_page(title: str, paragraphs: list[str]) -> str:
         f"<article><h1>{title}</h1>{body}</article>"
         "<footer><p>Copyright 2026 Example News. All rights reserved.</p></footer></body></html>"
     )
+
+
+def feed_body(topic: str) -> str:
+    """A full article in HTML, long enough to be stored from a feed without a page fetch."""
+    return "".join(
+        f"<p>Reporters covering the {topic} story learned on day {n} that the regional council "
+        f"would publish its report on the {topic}, with figures on costs, delays and the people "
+        f"affected, before the end of the month, according to two officials.</p>"
+        for n in range(1, 6)
+    )

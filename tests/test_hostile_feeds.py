@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
-from http_server import rss_feed
+from http_server import feed_body, rss_feed
 
 from summarizer.cli import main
 from summarizer.errors import FeedError
@@ -32,16 +32,6 @@ IMPOSSIBLE = ["2023-13-45T10:00:00Z", "2021-02-30"]
 GOOD_DATE = "Mon, 02 Nov 2026 08:00:00 GMT"
 
 
-def body(topic: str) -> str:
-    """A full article in HTML: long enough to be stored from the feed without a page fetch."""
-    return "".join(
-        f"<p>Reporters covering the {topic} story learned on day {n} that the regional council "
-        f"would publish its report on the {topic}, with figures on costs, delays and the people "
-        f"affected, before the end of the month, according to two officials.</p>"
-        for n in range(1, 6)
-    )
-
-
 def text(topic: str) -> str:
     return " ".join(
         f"Plain text about the {topic} project, paragraph {n}, for the council." for n in range(8)
@@ -50,7 +40,7 @@ def text(topic: str) -> str:
 
 def dated_items(dates: list[str]) -> list[tuple[str, str, str, str]]:
     return [
-        (f"Story {n}", f"https://news.example/story-{n}", date, body(f"topic{n}"))
+        (f"Story {n}", f"https://news.example/story-{n}", date, feed_body(f"topic{n}"))
         for n, date in enumerate(dates)
     ]
 
@@ -121,7 +111,8 @@ def test_sources_add_and_polls_survive_a_feed_with_out_of_range_dates(http_serve
 def test_twelve_hour_clocks_and_dates_in_other_languages(store, settings, tmp_path):
     def feed(language: str, date: str) -> str:
         document = rss_feed(
-            f"Feed {language}", [(f"News {language}", f"https://n.example/{language}", date, body(language))]
+            f"Feed {language}",
+            [(f"News {language}", f"https://n.example/{language}", date, feed_body(language))],
         )
         return document.replace("<description>", f"<language>{language}</language><description>", 1)
 
@@ -187,7 +178,7 @@ def test_empty_feed_file_and_empty_feed_reply_fail_alone(http_server, store, set
 def test_utf16_feeds_with_a_byte_order_mark_are_read(http_server, store, settings, tmp_path, encoding):
     bom = codecs.BOM_UTF16_LE if encoding.endswith("le") else codecs.BOM_UTF16_BE
     document = rss_feed(
-        "Café Wire", [("Zürich café reopens", "https://n.example/cafe", GOOD_DATE, body("café"))]
+        "Café Wire", [("Zürich café reopens", "https://n.example/cafe", GOOD_DATE, feed_body("café"))]
     )
     data = bom + document.replace('encoding="UTF-8"', 'encoding="UTF-16"').encode(encoding)
     path = tmp_path / "wire.xml"
@@ -243,7 +234,8 @@ def test_titles_are_plain_text_and_capped(store, settings, tmp_path):
         "Word " * 200_000,
     ]
     items = [
-        (title, f"https://n.example/t{n}", GOOD_DATE, body(f"title{n}")) for n, title in enumerate(titles)
+        (title, f"https://n.example/t{n}", GOOD_DATE, feed_body(f"title{n}"))
+        for n, title in enumerate(titles)
     ]
     feed = tmp_path / "titles.xml"
     feed.write_text(rss_feed("Titles", items), encoding="utf-8")
@@ -264,13 +256,17 @@ def test_relative_links_in_a_local_feed_resolve_against_its_site_or_are_dropped(
     with_site = tmp_path / "with-site.xml"
     with_site.write_text(
         rss_feed(
-            "Blog", [("Post one", "/blog/post-1", GOOD_DATE, body("post one"))], link="https://blog.example/"
+            "Blog",
+            [("Post one", "/blog/post-1", GOOD_DATE, feed_body("post one"))],
+            link="https://blog.example/",
         ),
         encoding="utf-8",
     )
     without_site = tmp_path / "without-site.xml"
     without_site.write_text(
-        rss_feed("Notes", [("Post two", "/blog/post-2", GOOD_DATE, body("post two"))], link="index.html"),
+        rss_feed(
+            "Notes", [("Post two", "/blog/post-2", GOOD_DATE, feed_body("post two"))], link="index.html"
+        ),
         encoding="utf-8",
     )
     results = ingest(store, [str(with_site), str(without_site)], settings)
@@ -290,7 +286,7 @@ UNSAFE = [
 
 
 def test_unsafe_item_links_are_never_stored_nor_printed(tmp_path, monkeypatch):
-    items = [(f"Unsafe {n}", link, GOOD_DATE, body(f"unsafe{n}")) for n, link in enumerate(UNSAFE)]
+    items = [(f"Unsafe {n}", link, GOOD_DATE, feed_body(f"unsafe{n}")) for n, link in enumerate(UNSAFE)]
     feed = tmp_path / "unsafe.xml"
     feed.write_text(
         rss_feed("Unsafe", items).replace(

@@ -6,7 +6,7 @@ import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from http_server import article_page, rss_feed
+from http_server import article_page, feed_body, rss_feed
 
 from summarizer.errors import FeedError, FetchError
 from summarizer.sources.poll import add_feed, backoff_delay, poll_due
@@ -15,23 +15,13 @@ from summarizer.store import parse_utc
 NOW = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
 
 
-def body(topic: str) -> str:
-    """A full article in HTML (long enough to be taken from the feed without a page fetch)."""
-    return "".join(
-        f"<p>Reporters covering the {topic} story learned on day {n} that the regional council "
-        f"would publish its report on the {topic}, with figures on costs, delays and the people "
-        f"affected, before the end of the month, according to two officials.</p>"
-        for n in range(1, 6)
-    )
-
-
 def rfc822(moment: datetime) -> str:
     return moment.strftime("%a, %d %b %Y %H:%M:%S GMT")
 
 
 def items(server, names_and_ages: list[tuple[str, timedelta]]) -> list[tuple[str, str, str, str]]:
     return [
-        (f"{name} report", server.url(f"/a/{name}"), rfc822(NOW - age), body(name))
+        (f"{name} report", server.url(f"/a/{name}"), rfc822(NOW - age), feed_body(name))
         for name, age in names_and_ages
     ]
 
@@ -175,7 +165,7 @@ def test_page_that_replaced_a_feed_is_a_readable_error(http_server, store, setti
 
 
 def test_teaser_items_already_stored_are_not_fetched_again(http_server, store, settings):
-    http_server.route("/a/mike", article_page("Mike report", [body("mike")]))
+    http_server.route("/a/mike", article_page("Mike report", [feed_body("mike")]))
     teaser = [("Mike report", http_server.url("/a/mike"), rfc822(NOW - timedelta(hours=1)), "<p>Teaser.</p>")]
     url = http_server.route("/rss", rss_feed("Teasers", teaser), content_type="application/rss+xml")
     add_feed(store, url, settings)
