@@ -322,6 +322,9 @@ def test_ctrl_c_during_a_jsonl_ingest_says_what_was_stored(tmp_path: Path):
         cwd=tmp_path,
         env={**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"},  # lines as they happen
         start_new_session=True,
+        # As from a terminal: Ctrl-C's default disposition, whatever this test process inherited
+        # (a child of a process ignoring SIGINT ignores it too, and Python then keeps it ignored).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         added = 0
