@@ -239,17 +239,28 @@ def run_briefs(
             store.close()
         return list(runs.values())
     for task in tasks:
-        ids = {}
-        path = workdir / f"cluster-{task.id}.db"
-        store = Store(path)
-        try:
-            _ingest(store, task.articles, prefix, ids)
-            _run_briefs(store, [task], variants, runs, ids)
-        finally:
-            store.close()
-            for leftover in workdir.glob(f"{path.name}*"):
-                leftover.unlink()
+        _brief_in_own_store(workdir / f"cluster-{task.id}.db", task.articles, task, variants, runs, prefix)
     return list(runs.values())
+
+
+def _brief_in_own_store(
+    path: Path,
+    articles: Sequence[Article],
+    task: Task,
+    variants: Sequence[Variant],
+    runs: dict[str, SystemRun],
+    prefix: str,
+) -> None:
+    """Brief `task` with every variant on a store of its own holding `articles`, then delete it."""
+    ids: dict[int, list[str]] = {}
+    store = Store(path)
+    try:
+        _ingest(store, articles, prefix, ids)
+        _run_briefs(store, [task], variants, runs, ids)
+    finally:
+        store.close()
+        for leftover in path.parent.glob(f"{path.name}*"):
+            leftover.unlink()
 
 
 def run_update_briefs(
@@ -277,16 +288,8 @@ def run_update_briefs(
             store.close()
         return list(runs.values())
     for task in tasks:
-        ids = {}
-        path = workdir / f"update-{task.id}.db"
-        store = Store(path)
-        try:
-            _ingest(store, pooled_articles([replace(task, articles=task.known + task.articles)]), prefix, ids)
-            _run_briefs(store, [task], variants, runs, ids)
-        finally:
-            store.close()
-            for leftover in workdir.glob(f"{path.name}*"):
-                leftover.unlink()
+        articles = pooled_articles([replace(task, articles=task.known + task.articles)])
+        _brief_in_own_store(workdir / f"update-{task.id}.db", articles, task, variants, runs, prefix)
     return list(runs.values())
 
 
