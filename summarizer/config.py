@@ -46,6 +46,14 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()])
 
 
+def _url_or_empty(value: str, scheme: str) -> str:
+    """`value` stripped when empty or a URL of `scheme` or its secure form (http/https, ws/wss)."""
+    value = value.strip()
+    if value and not re.match(rf"{scheme}s?://[^/\s]+", value):
+        raise ValueError(f"must be a URL starting with {scheme}:// or {scheme}s://, or empty")
+    return value
+
+
 def _check_duration(value: str, positive: bool) -> str:
     span = parse_duration(value)  # its ValueError names what works
     if positive and span <= timedelta(0):
@@ -204,16 +212,12 @@ class Settings:
     @field_validator("discord_api_base")
     @classmethod
     def _http_url(cls, value: str) -> str:
-        if value.strip() and not re.match(r"https?://[^/\s]+", value.strip()):
-            raise ValueError("must be a URL starting with http:// or https://, or empty")
-        return value.strip()
+        return _url_or_empty(value, "http")
 
     @field_validator("discord_gateway_url")
     @classmethod
     def _ws_url(cls, value: str) -> str:
-        if value.strip() and not re.match(r"wss?://[^/\s]+", value.strip()):
-            raise ValueError("must be a URL starting with ws:// or wss://, or empty")
-        return value.strip()
+        return _url_or_empty(value, "ws")
 
     @field_validator("digest_time")
     @classmethod
