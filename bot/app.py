@@ -41,7 +41,7 @@ from discord.ext import commands
 
 from summarizer.config import Settings
 from summarizer.models import GLOBAL_SCOPE
-from summarizer.store import Store
+from summarizer.store import Store, open_store
 
 from .logs import redact_handlers
 
@@ -113,7 +113,7 @@ class _StorePool:
     def _store(self) -> Store:
         store = getattr(self._local, "store", None)
         if store is None:
-            store = Store(self._path)
+            store = open_store(self._path)
             self._local.store = store
             with self._lock:
                 self._opened.append(store)
@@ -163,7 +163,7 @@ class BriefBot(commands.Bot):
         self.settings = settings
         self.clock: Callable[[], datetime] = clock or utc_now
         self._pools = {
-            lane: _StorePool(settings.database_path, workers, f"briefbot-{lane}")
+            lane: _StorePool(settings.store_url, workers, f"briefbot-{lane}")
             for lane, workers in LANES.items()
         }
         self.tree.error(self._on_app_command_error)

@@ -107,9 +107,9 @@ def save_request(store: Store, request: BriefRequest, now: datetime, keep: timed
     than `keep` are deleted on the way (their buttons answer 'expired')."""
     with store.transaction():
         store.db.execute("DELETE FROM brief_requests WHERE created_at < ?", [utc_iso(now - keep)])
-        cursor = store.db.execute(
+        row = store.db.execute(
             "INSERT INTO brief_requests (topic, articles, since, scope, user_id, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
             [
                 request.topic,
                 request.articles,
@@ -118,8 +118,8 @@ def save_request(store: Store, request: BriefRequest, now: datetime, keep: timed
                 str(request.user_id),
                 utc_iso(now),
             ],
-        )
-    return int(cursor.lastrowid or 0)
+        ).fetchone()
+    return int(row[0])
 
 
 def load_request(

@@ -30,14 +30,12 @@ def _meta_key(application_id: int, guild_id: int | None) -> str:
 
 def read_hash(store: Store, key: str) -> str | None:
     """The command-set hash last synced under `key`, or None before the first sync."""
-    row = store.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
-    return row[0] if row else None
+    return store.get_meta(key)
 
 
 def write_hash(store: Store, key: str, value: str) -> None:
     """Remember `value` as the command-set hash synced under `key`."""
-    with store.transaction():
-        store.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [key, value])
+    store.set_meta(key, value)
 
 
 async def sync_commands(bot) -> bool:

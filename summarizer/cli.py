@@ -21,7 +21,9 @@ from summarizer import terminal
 from summarizer.config import Settings, load_settings, parse_duration
 from summarizer.errors import BriefbotError
 from summarizer.models import GLOBAL_SCOPE, IngestResult, Outcome
-from summarizer.store import Store
+from summarizer.store import Store, is_postgres_url
+from summarizer.store import open_store as open_store_at
+from summarizer.store.base import redact, sqlite_path
 from summarizer.summaries import MODES
 
 PLUGIN_GROUP = "briefbot.commands"
@@ -46,10 +48,13 @@ def _check_store_file(path: Path) -> None:
         raise BriefbotError(f"{path} is a SQLite database of another program, not a briefbot store")
 
 
-def open_store(database_path: str, create: bool) -> Store:
-    """The store at DATABASE_PATH, with one clear line instead of a traceback when it is a
-    folder, is missing (only commands that add articles or feeds create one), or is not a
-    briefbot store."""
+def open_store(database_path: str, create: bool, migrate: bool = True) -> Store:
+    """The store at DATABASE_URL / DATABASE_PATH, with one clear line instead of a traceback
+    when it is a folder, is missing (only commands that add articles or feeds create one),
+    is not a briefbot store, or its PostgreSQL server cannot be reached."""
+    if is_postgres_url(database_path):
+        return _open_postgres(database_path, migrate)
+    database_path = sqlite_path(database_path)
     path = Path(database_path).expanduser()
     if database_path != ":memory:":
         if path.is_dir():
@@ -65,11 +70,22 @@ def open_store(database_path: str, create: bool) -> Store:
                 "(or `briefbot sources add URL`), or point --db / DATABASE_PATH at an existing one"
             )
     try:
-        return Store(path)
+        return open_store_at(path, migrate=migrate)
     except (sqlite3.Error, RuntimeError) as error:  # RuntimeError: a newer schema
         raise BriefbotError(f"cannot open the store {database_path}: {error}") from None
     except OSError as error:
         raise BriefbotError(f"cannot create the store {database_path}: {error.strerror or error}") from None
+
+
+def _open_postgres(url: str, migrate: bool) -> Store:
+    import psycopg
+    import psycopg_pool
+
+    try:
+        return open_store_at(url, migrate=migrate)
+    except (psycopg.Error, psycopg_pool.PoolTimeout, RuntimeError) as error:  # RuntimeError: a newer schema
+        reason = " ".join(str(error).split()) or type(error).__name__
+        raise BriefbotError(f"cannot open the store {redact(url)}: {reason}") from None
 
 
 class Context:
@@ -86,9 +102,10 @@ class Context:
         """The store at DATABASE_PATH, opened on first use (created when missing, except for
         commands that only read)."""
         if self._store is None:
-            path = Path(self.settings.database_path).expanduser()
-            new = not path.exists() and self.settings.database_path != ":memory:"
-            self._store = open_store(self.settings.database_path, create=not self.read_only)
+            where = self.settings.store_url
+            path = Path(sqlite_path(where)).expanduser()
+            new = not is_postgres_url(where) and not path.exists() and sqlite_path(where) != ":memory:"
+            self._store = open_store(where, create=not self.read_only)
             if new:
                 err.print(f"created a new store at {path.resolve()}", markup=False, soft_wrap=True)
         return self._store
@@ -235,13 +252,20 @@ class BriefbotGroup(click.Group):
     "--db",
     "database_path",
     envvar="DATABASE_PATH",
-    help="The store's SQLite file (default: DATABASE_PATH, else briefbot.db in the current folder).",
+    help="The store: a SQLite file, sqlite:///path or postgresql://user:pass@host/db "
+    "(default: DATABASE_URL, else DATABASE_PATH, else briefbot.db in the current folder).",
 )
 @click.version_option(package_name="briefbot")
 @click.pass_context
 def main(ctx: click.Context, database_path: str | None) -> None:
     """briefbot: cited news briefs from your own article store."""
-    overrides = {"database_path": database_path} if database_path else {}
+    overrides: dict[str, str] = {}
+    if database_path and is_postgres_url(database_path):
+        overrides = {"database_url": database_path}
+    elif database_path:
+        overrides = {"database_path": sqlite_path(database_path)}
+        if ctx.get_parameter_source("database_path") == click.core.ParameterSource.COMMANDLINE:
+            overrides["database_url"] = ""  # --db names the store: it wins over DATABASE_URL
     ctx.obj = Context(load_settings(**overrides))  # a SettingsError names the bad setting
 
 
@@ -694,6 +718,49 @@ def digest_preview(ctx: Context, channel_id: str) -> None:
         out.print(story.summary, markup=False)
         links = [citation.url or citation.site] + [url or site for site, url in citation.also]
         out.print("   " + "  ".join(links), style="dim", markup=False)
+
+
+@main.command()
+@pass_ctx
+def migrate(ctx: Context) -> None:
+    """Bring the store (--db, DATABASE_URL or DATABASE_PATH) to this briefbot's schema."""
+    store = open_store(ctx.settings.store_url, create=False, migrate=False)
+    try:
+        before, after = store.migrate()
+    finally:
+        store.close()
+    where = escape(store.path)
+    if before == after:
+        out.print(f"{where}: already at schema version {after}")
+    else:
+        out.print(f"{where}: schema version {before} -> {after}")
+
+
+@main.command("copy")
+@click.argument("src")
+@click.argument("dst")
+@click.option("--replace", is_flag=True, help="Delete what DST holds first (else it must be empty).")
+def copy_command(src: str, dst: str, replace: bool) -> None:
+    """Copy a whole store SRC into DST (each a SQLite file, sqlite:///path or postgresql://...):
+    every table, ids kept. Both are brought to the current schema first."""
+    from summarizer.store.copy import copy_store, table_counts
+
+    source = open_store(src, create=False)
+    try:
+        target = open_store(dst, create=True)
+        try:
+            copied = copy_store(source, target, replace=replace)
+            landed = table_counts(target)
+            mismatched = {table for table, n in table_counts(source).items() if landed[table] != n}
+        finally:
+            target.close()
+    finally:
+        source.close()
+    out.print(f"copied {escape(source.path)} -> {escape(target.path)}")
+    for table, count in copied.items():
+        out.print(f"  {table:<16} {count:>9}")
+    if mismatched:
+        raise BriefbotError(f"the copy differs from its source in: {', '.join(sorted(mismatched))}")
 
 
 @main.command()

@@ -87,8 +87,10 @@ def _timezone_problem(name: str) -> str:
 class Settings:
     """briefbot's settings. Field names are the environment keys, lower-cased."""
 
-    # Store
+    # Store: DATABASE_URL picks the backend (postgresql://..., sqlite:///path or a bare path);
+    # empty means the SQLite file DATABASE_PATH.
     database_path: str = "briefbot.db"
+    database_url: str = ""
     # Network (ingestion)
     allow_private_urls: bool = False
     http_connect_timeout: float = 5.0
@@ -138,7 +140,22 @@ class Settings:
     heartbeat_file: str = ""
     heartbeat_interval: str = "30s"
 
+    @property
+    def store_url(self) -> str:
+        """Where the store is: DATABASE_URL, else the SQLite file DATABASE_PATH."""
+        return self.database_url or self.database_path
+
     # -- checks (each raises ValueError saying what the setting accepts) -------------
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        value = value.strip()
+        if "://" in value and not value.startswith(("sqlite://", "postgresql://", "postgres://")):
+            raise ValueError(
+                "must be postgresql://user:password@host:5432/db, sqlite:///path, a file path, or empty"
+            )
+        return value
 
     @field_validator("database_path", "user_agent")
     @classmethod
@@ -314,7 +331,8 @@ def _did_you_mean(key: str) -> str:
 
 def _unknown_keys(env_file: Path) -> list[str]:
     """Warnings for keys that are no setting: every unknown key of `env_file`, and keys of
-    the environment that look like a misspelt setting (or start with BRIEFBOT_)."""
+    the environment that look like a misspelt setting (or start with BRIEFBOT_, except the
+    test suite's own BRIEFBOT_TEST_ keys)."""
     warnings = []
     if env_file.is_file():
         for key in dotenv_values(env_file):
@@ -322,7 +340,7 @@ def _unknown_keys(env_file: Path) -> list[str]:
                 warnings.append(f"{env_file}: {key} is not a briefbot setting{_did_you_mean(key)}")
     for key in os.environ:
         upper = key.upper()
-        if upper in SETTING_KEYS:
+        if upper in SETTING_KEYS or upper.startswith("BRIEFBOT_TEST_"):
             continue
         hint = _did_you_mean(upper)
         if hint or upper.startswith("BRIEFBOT_"):

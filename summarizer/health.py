@@ -21,7 +21,7 @@ from typing import Any
 
 from summarizer.config import Settings, parse_duration
 from summarizer.errors import BriefbotError
-from summarizer.store import parse_utc, utc_iso
+from summarizer.store import is_postgres_url, parse_utc, utc_iso
 
 STALE_AFTER_INTERVALS = 3
 
@@ -127,8 +127,43 @@ def _scalar(db: sqlite3.Connection, sql: str) -> Any:
     return db.execute(sql).fetchone()[0]
 
 
+def _postgres_health(url: str) -> StoreHealth:
+    """The same figures from a PostgreSQL store, opened without migrating it."""
+    import psycopg
+    import psycopg_pool
+
+    from summarizer.store import open_store
+
+    try:
+        store = open_store(url, migrate=False)
+    except (psycopg.Error, psycopg_pool.PoolTimeout) as error:
+        raise BriefbotError(f"cannot open the store: {' '.join(str(error).split())}") from None
+    try:
+        version = store.schema_version
+        if version == 0:
+            raise BriefbotError(f"no store at {store.path} (DATABASE_URL): run `briefbot migrate`")
+        feeds = store.db.execute(
+            "SELECT count(*), count(last_error), max(last_polled_at) FROM sources"
+        ).fetchone()
+        last_digest = store.db.execute("SELECT max(posted_at) FROM digest_posts WHERE status = 'posted'")
+        return StoreHealth(
+            path=store.path,
+            schema_version=version,
+            articles=store.count_all(),
+            feeds=feeds[0],
+            failing_feeds=feeds[1],
+            last_poll=parse_utc(feeds[2]),
+            last_digest=parse_utc(last_digest.fetchone()[0]),
+        )
+    finally:
+        store.close()
+
+
 def store_health(database_path: str) -> StoreHealth:
-    """Read the store file without creating or migrating it (SQLite read-only mode)."""
+    """Read the store without creating or migrating it (SQLite read-only mode; a PostgreSQL
+    URL is read through the store)."""
+    if is_postgres_url(database_path):
+        return _postgres_health(database_path)
     path = Path(database_path)
     if not path.is_file():
         raise BriefbotError(f"no store at {database_path} (DATABASE_PATH): nothing has been ingested there")
@@ -164,7 +199,7 @@ def status(settings: Settings, now: datetime | None = None) -> Status:
     path = heartbeat_path(settings)
     heartbeat = read_heartbeat(path)
     return Status(
-        store=store_health(settings.database_path),
+        store=store_health(settings.store_url),
         heartbeat_file=str(path),
         heartbeat=heartbeat,
         heartbeat_age=max(now - heartbeat.at, timedelta(0)) if heartbeat else None,

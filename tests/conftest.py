@@ -1,10 +1,20 @@
-"""Shared fixtures: a real SQLite store in a temp dir, settings that allow 127.0.0.1, an HTTP server."""
+"""Shared fixtures: a real store (a SQLite file in a temp dir, or a fresh PostgreSQL schema),
+settings that allow 127.0.0.1, an HTTP server.
+
+The store, search, retrieve, brief, digest, poll and copy tests run on both backends: their
+`store` / `settings` / `database_url` fixtures are parametrized over `sqlite` and
+`postgresql` (BOTH_BACKENDS). PostgreSQL comes from BRIEFBOT_TEST_POSTGRES_URL (`.ci/run`
+starts a throw-away server and sets it); without it those cases skip, saying so, except
+under CI (the CI variable set), where a missing server fails them.
+"""
 
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -17,10 +27,63 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 from http_server import LocalHTTPServer  # noqa: E402
 
 from summarizer.config import Settings  # noqa: E402
-from summarizer.store import Store  # noqa: E402
+from summarizer.store import Store, open_store  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
+POSTGRES_URL_ENV = "BRIEFBOT_TEST_POSTGRES_URL"
+# Test modules whose store-backed tests run on SQLite and on PostgreSQL.
+BOTH_BACKENDS = frozenset(
+    {"test_store", "test_search", "test_retrieve", "test_brief", "test_digest", "test_poll", "test_copy"}
+)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run the tests of BOTH_BACKENDS modules that use a store once per backend."""
+    module = metafunc.module.__name__.rpartition(".")[2]
+    if "backend" in metafunc.fixturenames and module in BOTH_BACKENDS:
+        metafunc.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+
+
+def postgres_server() -> str:
+    """The test PostgreSQL server's URL; skips (fails under CI) when there is none."""
+    url = os.environ.get(POSTGRES_URL_ENV, "")
+    if url:
+        return url
+    reason = f"no PostgreSQL for the postgresql cases: {POSTGRES_URL_ENV} is not set (.ci/run sets it)"
+    if os.environ.get("CI"):
+        pytest.fail(reason + ", and CI must run them")
+    pytest.skip(reason)
+
+
+def with_schema(url: str, schema: str) -> str:
+    """`url` with the PostgreSQL search_path set to `schema` (each test's own tables)."""
+    option = "options=" + quote(f"-csearch_path={schema}")
+    return url + ("&" if "?" in url else "?") + option
+
+
+@pytest.fixture
+def backend(request: pytest.FixtureRequest) -> str:
+    """'sqlite', or 'postgresql' for the second run of a BOTH_BACKENDS test."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """Where the test's store is: a new SQLite file, or a new schema on the test server."""
+    if backend == "sqlite":
+        yield str(tmp_path / "briefbot.db")
+        return
+    import psycopg
+
+    server = postgres_server()
+    schema = f"test_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    yield with_schema(server, schema)
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute("SET lock_timeout = '10s'")
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -33,15 +96,21 @@ def _one_torch_thread():
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """Settings for tests: a fresh database file; loopback URLs allowed (test servers)."""
-    return Settings(database_path=str(tmp_path / "briefbot.db"), allow_private_urls=True)
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    """Settings for tests: a fresh store (DATABASE_URL on PostgreSQL, else a file in a temp
+    dir); loopback URLs allowed (test servers)."""
+    postgres = database_url.startswith("postgresql://")
+    return Settings(
+        database_path=str(tmp_path / "briefbot.db"),
+        database_url=database_url if postgres else "",
+        allow_private_urls=True,
+    )
 
 
 @pytest.fixture
-def store(settings: Settings):
-    """A real store on a SQLite file in a temp dir."""
-    opened = Store(settings.database_path)
+def store(settings: Settings) -> Iterator[Store]:
+    """A real store: a SQLite file in a temp dir, or a fresh PostgreSQL schema."""
+    opened = open_store(settings.store_url)
     yield opened
     opened.close()
 

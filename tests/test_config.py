@@ -32,6 +32,7 @@ def test_env_example_lists_every_setting_with_its_default():
 # Settings that take any text; every other one refuses nonsense.
 FREE_TEXT = {
     "database_path",
+    "database_url",
     "user_agent",
     "summarizer_model",
     "discord_token",

@@ -197,7 +197,7 @@ def test_new_or_changed_subscription_is_not_due_for_an_earlier_moment(store):
 
 def test_two_connections_racing_claim_each_day_once(settings):
     """Two bots (two Stores on one file, two threads) ask and claim at the same moments."""
-    setup = Store(settings.database_path)
+    setup = Store(settings.store_url)
     _sub(setup, "08:00", "Europe/Berlin", created=utc(2026, 3, 1))
     setup.close()
     wins: list[tuple[int, date]] = []
@@ -206,7 +206,7 @@ def test_two_connections_racing_claim_each_day_once(settings):
     barrier = threading.Barrier(2)
 
     def bot(worker: int) -> None:
-        store = Store(settings.database_path)
+        store = Store(settings.store_url)
         try:
             for now in days:
                 barrier.wait(timeout=20)
@@ -230,7 +230,7 @@ def test_two_connections_racing_claim_each_day_once(settings):
 
 
 def test_claim_survives_a_restart_and_a_crash_never_double_posts(settings):
-    store = Store(settings.database_path)
+    store = Store(settings.store_url)
     subscription = _sub(store, "08:00", "UTC")
     now = utc(2026, 6, 1, 8, 0, 30)
     [(due, day)] = due_digests(store, now, GRACE)
@@ -238,7 +238,7 @@ def test_claim_survives_a_restart_and_a_crash_never_double_posts(settings):
     assert digest_status(store, due.id, day) == "claimed"
     store.close()  # the bot dies after claiming, before (or while) posting
 
-    restarted = Store(settings.database_path)
+    restarted = Store(settings.store_url)
     assert due_digests(restarted, now + timedelta(minutes=5), GRACE) == []
     assert not record_digest(restarted, subscription, day, _empty(subscription, now), now)
     assert due_digests(restarted, utc(2026, 6, 2, 8, 1), GRACE)[0][1] == date(2026, 6, 2)
@@ -432,19 +432,19 @@ def test_cli_lists_and_previews_digests(settings):
 
     from summarizer.cli import main
 
-    store = Store(settings.database_path)
+    store = Store(settings.store_url)
     now = datetime.now(UTC)
     _sub(store, "07:45", "Asia/Tokyo", created=now - timedelta(days=2))
     _ingest(store, "Norwell posts record revenue", CHIPS, now - timedelta(hours=2))
     store.close()
     runner = CliRunner()
-    listed = runner.invoke(main, ["--db", settings.database_path, "digest", "list"])
+    listed = runner.invoke(main, ["--db", settings.store_url, "digest", "list"])
     assert listed.exit_code == 0 and "07:45 Asia/Tokyo" in listed.output
-    shown = runner.invoke(main, ["--db", settings.database_path, "digest", "preview", CHANNEL])
+    shown = runner.invoke(main, ["--db", settings.store_url, "digest", "preview", CHANNEL])
     assert shown.exit_code == 0, shown.output
     assert "1. Norwell posts record revenue" in shown.output
     assert "record quarterly revenue" in shown.output
-    missing = runner.invoke(main, ["--db", settings.database_path, "digest", "preview", "9"])
+    missing = runner.invoke(main, ["--db", settings.store_url, "digest", "preview", "9"])
     assert missing.exit_code != 0 and "no digest subscription" in missing.output
 
 

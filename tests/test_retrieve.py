@@ -282,9 +282,9 @@ def test_a_long_question_works_as_a_topic(store, settings, topic):
 
 def test_vectors_of_another_model_are_made_again(store, settings):
     _fill(store, settings)
-    store.db.execute("UPDATE article_vectors SET model = 'an-older-model'")
-    store.db.execute("DELETE FROM meta WHERE key = 'vector_model'")
-    store.db.conn.commit()
+    with store.transaction():
+        store.db.execute("UPDATE article_vectors SET model = 'an-older-model'")
+        store.db.execute("DELETE FROM meta WHERE key = 'vector_model'")
     assert embed_pending(store, settings) == len(ARTICLES)
     models = {row[0] for row in store.db.execute("SELECT model FROM article_vectors")}
     assert models == {embeddings.STATIC_MODEL_NAME}

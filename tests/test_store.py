@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -53,25 +53,25 @@ def test_guild_articles_are_invisible_to_other_guilds(store: Store):
     assert store.count("global") == 1
 
 
-def test_reopening_keeps_data_and_schema_version(settings):
-    first = Store(settings.database_path)
+def test_reopening_keeps_data_and_schema_version(settings, backend):
+    first = Store(settings.store_url)
     first.upsert(doc(published_at=datetime(2026, 11, 20, 9, 30, tzinfo=UTC)))
     first.close()
-    again = Store(settings.database_path)
+    again = Store(settings.store_url)
     assert again.schema_version == SCHEMA_VERSION
     article = again.get(1)
     assert article.published_at == datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
-    assert again.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    if backend == "sqlite":
+        assert again.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    again.close()
 
 
 def test_a_newer_schema_is_refused_with_a_clear_message(settings):
-    Store(settings.database_path).close()
-    conn = sqlite3.connect(settings.database_path)
-    conn.execute("UPDATE meta SET value = '999' WHERE key = 'schema_version'")
-    conn.commit()
-    conn.close()
+    first = Store(settings.store_url)
+    first.set_meta("schema_version", "999")
+    first.close()
     with pytest.raises(RuntimeError, match="upgrade briefbot"):
-        Store(settings.database_path)
+        Store(settings.store_url)
 
 
 def test_a_failed_batch_rolls_back_and_keeps_what_was_stored(store: Store):
@@ -104,3 +104,39 @@ def test_ingested_since_lists_new_articles_newest_first(store: Store):
     store.upsert(doc(url="https://e.com/3", text="Three."), now=start + timedelta(hours=4))
     found = store.ingested_since(start + timedelta(hours=1))
     assert [a.text for a in found] == ["Three.", "Two."]
+
+
+def test_two_writers_storing_the_same_articles_at_once_store_each_once(settings):
+    """Two ingesters (each its own Store and connection, batches in transactions as ingest
+    writes them) store the same records at the same moment: URLs and texts stored once."""
+    records = [(f"https://wire.example/{n}", f"Story {n}: officials met about item {n}.") for n in range(120)]
+    barrier = threading.Barrier(2)
+    outcomes: list[Outcome] = []
+    errors: list[BaseException] = []
+
+    def writer(mirror: bool) -> None:
+        store = Store(settings.store_url)
+        try:
+            barrier.wait(timeout=20)
+            for start in range(0, len(records), 20):
+                with store.transaction():
+                    for n, (url, text) in enumerate(records[start : start + 20], start):
+                        # The second writer finds every other story at a mirror URL: same text.
+                        at = url.replace("wire.", "mirror.") if mirror and n % 2 else url
+                        outcomes.append(store.upsert(doc(url=at, text=text, title=f"Story {n}"))[0])
+        except BaseException as exc:  # surfaced below: a failing thread must fail the test
+            errors.append(exc)
+        finally:
+            store.close()
+
+    threads = [threading.Thread(target=writer, args=(mirror,)) for mirror in (False, True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors
+    store = Store(settings.store_url)
+    assert store.count() == len(records)
+    assert outcomes.count(Outcome.ADDED) == len(records)
+    assert store.db.execute("SELECT count(DISTINCT content_hash) FROM articles").fetchone()[0] == len(records)
+    store.close()

@@ -205,7 +205,8 @@ def subscribe(
     with store.transaction():
         existing = get_subscription(store, channel_id)
         if existing:  # subscribing again also brings a retired digest back
-            store.db.table("subscriptions").update(
+            store.update_row(
+                "subscriptions",
                 existing.id,
                 {
                     **fields,
@@ -216,8 +217,8 @@ def subscribe(
                 },
             )
         else:
-            store.db.table("subscriptions").insert(
-                {**fields, "created_by": str(created_by), "created_at": utc_iso(now)}
+            store.insert_row(
+                "subscriptions", {**fields, "created_by": str(created_by), "created_at": utc_iso(now)}
             )
     subscription = get_subscription(store, channel_id)
     assert subscription is not None  # inserted or updated above
@@ -447,10 +448,11 @@ def record_digest(
     with store.transaction():
         if not store.db.execute("SELECT 1 FROM subscriptions WHERE id = ?", [subscription.id]).fetchone():
             return False  # unsubscribed meanwhile
-        cursor = store.db.execute(
-            "INSERT OR IGNORE INTO digest_posts "
+        claim = store.db.execute(
+            "INSERT INTO digest_posts "
             "(subscription_id, local_date, posted_at, stories, status, previous_digest_at) "
-            "VALUES (?, ?, ?, ?, 'claimed', ?)",
+            "VALUES (?, ?, ?, ?, 'claimed', ?) "
+            "ON CONFLICT (subscription_id, local_date) DO NOTHING RETURNING id",
             [
                 subscription.id,
                 local_date.isoformat(),
@@ -458,13 +460,13 @@ def record_digest(
                 len(digest.stories),
                 utc_iso(subscription.last_digest_at) if subscription.last_digest_at else None,
             ],
-        )
-        if cursor.rowcount == 0:
+        ).fetchone()
+        if claim is None:
             return False
-        post_id = cursor.lastrowid
-        store.db.conn.executemany(
-            "INSERT OR IGNORE INTO posted_stories (channel_id, article_id, posted_at, "
-            "digest_post_id) VALUES (?, ?, ?, ?)",
+        post_id = claim[0]
+        store.db.executemany(
+            "INSERT INTO posted_stories (channel_id, article_id, posted_at, "
+            "digest_post_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
             [(subscription.channel_id, i, utc_iso(now), post_id) for i in digest.article_ids],
         )
         store.db.execute(

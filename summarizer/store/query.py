@@ -1,4 +1,5 @@
-"""A small, safe query language compiled to an FTS5 MATCH expression.
+"""A small, safe query language compiled to an FTS5 MATCH expression (SQLite) or a tsquery
+(PostgreSQL's to_tsquery), the same query meaning the same on both backends.
 
 Users type: words, "quoted phrases", -excluded words or -"phrases", and OR between two
 terms (`ukraine OR kyiv`). Everything else (unbalanced quotes, parentheses, AND/NEAR,
@@ -6,8 +7,12 @@ terms (`ukraine OR kyiv`). Everything else (unbalanced quotes, parentheses, AND/
 FTS5 as a double-quoted string of its word characters, so no input can raise an FTS5
 syntax error or name a column.
 
-FTS5's own query syntax is too powerful to pass through (column filters, NEAR, prefix
-`*`, `^`), and its errors are unreadable to a user, hence this hand-written compiler.
+The tsquery form quotes every word the same way ('word', phrases joined by `<->`), so no
+input reaches PostgreSQL as an operator (`&`, `|`, `!`, `:*`, weights) either.
+
+FTS5's and tsquery's own syntaxes are too powerful to pass through (column filters, NEAR,
+prefix `*`, `^`, weights), and their errors are unreadable to a user, hence this
+hand-written compiler.
 """
 
 from __future__ import annotations
@@ -48,6 +53,26 @@ class Query:
         for phrase in self.excluded:
             expression = f"({expression}) NOT {_quote(phrase)}"
         return expression
+
+    def to_tsquery(self) -> str:
+        """The text for PostgreSQL's to_tsquery ('' when there is nothing to search for)."""
+        if self.empty:
+            return ""
+        clauses = []
+        for group in self.groups:
+            alternatives = " | ".join(_ts_phrase(p) for p in group)
+            clauses.append(f"( {alternatives} )")
+        expression = " & ".join(clauses)
+        for phrase in self.excluded:
+            expression = f"( {expression} ) & !( {_ts_phrase(phrase)} )"
+        return expression
+
+
+def _ts_phrase(phrase: str) -> str:
+    # Words hold only \w characters, so no quote can break out; doubling the quote and the
+    # backslash is tsquery's escape, kept as a second line of defence.
+    words = [w.replace("\\", "\\\\").replace("'", "''") for w in phrase.split()]
+    return " <-> ".join(f"'{w}'" for w in words)
 
 
 def _quote(phrase: str) -> str:

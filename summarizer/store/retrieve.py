@@ -2,7 +2,8 @@
 
 Two candidate lists, each filtered (scope, source, since) inside its own query:
 
-- lexical: FTS5 bm25 over the topic's distinctive words, any of them (`lexical`);
+- lexical: the backend's full-text ranking (FTS5 bm25; PostgreSQL ts_rank) over the topic's
+  distinctive words, any of them (`lexical`);
 - dense: cosine similarity of the topic's vector with the stored article vectors
   (summarizer/store/vectors.py), both made by the static model distilled from MiniLM.
 
@@ -35,21 +36,10 @@ from summarizer import embeddings
 from summarizer.config import Settings
 from summarizer.errors import ModelError
 from summarizer.models import GLOBAL_SCOPE, SearchHit
-from summarizer.store.query import parse_query
-from summarizer.store.search import (
-    BODY_WEIGHT,
-    CANDIDATES,
-    TITLE_WEIGHT,
-    Filters,
-    source_condition,
-    source_params,
-)
-from summarizer.store.sqlite import (
-    FTS_TOKENIZER,
-    Store,
-    scope_condition,
-    visible_scopes,
-)
+from summarizer.store.base import Store, scope_condition, visible_scopes
+from summarizer.store.query import Query, parse_query
+from summarizer.store.search import CANDIDATES, Filters, source_condition, source_params
+from summarizer.store.sqlite import FTS_TOKENIZER
 from summarizer.store.vectors import VectorIndex, index_for
 
 log = logging.getLogger(__name__)
@@ -102,7 +92,8 @@ def stems(text: str) -> list[tuple[str, str]]:
     """(word, index term) pairs of `text` as the store's FTS5 tokenizer sees them, in order.
 
     SQLite's own tokenizer (porter, unicode61, diacritics folded) so the terms are exactly
-    those of the index; a private in-memory table, used by one thread at a time.
+    those of the FTS5 index (on PostgreSQL they only tell which words are one term); a
+    private in-memory table, used by one thread at a time.
     """
     words = [w for group in parse_query(text).groups for phrase in group for w in phrase.split()]
     if not words:
@@ -124,16 +115,14 @@ _DF_LOCK = threading.Lock()
 
 
 def _articles_with(store: Store, word: str, term: str, total: int) -> int:
-    """How many articles hold `word` (FTS5 counts a term's matches from its index; cached,
-    since a common word costs milliseconds to count at 100,000 articles)."""
+    """How many articles hold `word` (counted from the full-text index; cached, since a
+    common word costs milliseconds to count at 100,000 articles)."""
     key = (store.path, term)
     with _DF_LOCK:
         cached = _DF.get(key)
     if cached and cached[1] <= total <= cached[1] * (1 + DF_STALE) and store.path != ":memory:":
         return cached[0]
-    count = store.db.execute(
-        "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", ['"' + word.replace('"', '""') + '"']
-    ).fetchone()[0]
+    count = store.match_count(Query(groups=[[word]]))
     with _DF_LOCK:
         if len(_DF) >= DF_CACHE_SIZE:
             _DF.clear()
@@ -160,7 +149,7 @@ def distinctive_terms(store: Store, topic: str) -> Terms:
     pairs = [(w, t) for w, t in dict(stems(topic)).items() if w.lower() not in QUESTION_WORDS]
     if not pairs:
         return Terms([], {})
-    total = max(store.db.execute("SELECT count(*) FROM articles").fetchone()[0], 1)
+    total = max(store.count_all(), 1)
     counts = {term: _articles_with(store, word, term, total) for word, term in pairs}
     present = [(word, term, counts[term]) for word, term in pairs if counts.get(term)]
     # A word no article has is as distinctive as a word can be: "smartphone battery recall"
@@ -178,26 +167,16 @@ def distinctive_terms(store: Store, topic: str) -> Terms:
 
 
 def lexical(store: Store, terms: Terms, filters: Filters, depth: int = DEPTH) -> dict[int, float]:
-    """Articles with any of `terms` (filters inside the query), best bm25 first: id -> coverage.
+    """Articles with any of `terms` (filters inside the query), best lexical score first (among
+    the CANDIDATES newest matches): id -> coverage.
 
     Coverage is the share of the terms' idf weight found in the article's title or text.
     """
     if not terms.words:
         return {}
     where, params = filters.sql("a")
-    expression = " OR ".join('"' + w.replace('"', '""') + '"' for w in terms.words)
-    rows = store.db.execute(
-        f"""
-        SELECT id FROM (
-            SELECT f.rowid AS id, bm25(articles_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS rank
-            FROM articles_fts f JOIN articles a ON a.id = f.rowid
-            WHERE articles_fts MATCH ? AND {where}
-            ORDER BY f.rowid DESC LIMIT {CANDIDATES}
-        ) ORDER BY rank LIMIT ?
-        """,
-        [expression, *params, depth],
-    ).fetchall()
-    ids = [row[0] for row in rows]
+    matches = store.match(Query(groups=[list(terms.words)]), where, params, datetime.now(UTC), CANDIDATES)
+    ids = [row[0] for row in sorted(matches, key=lambda row: -row[1])[:depth]]
     return coverage(store, terms, ids)
 
 
@@ -209,13 +188,7 @@ def coverage(store: Store, terms: Terms, article_ids: list[int]) -> dict[int, fl
         if word not in terms.postings:
             # The word's whole posting list (at most MAX_DOC_SHARE of the store): one index
             # read, far cheaper than looking up each candidate with rowid IN (...).
-            terms.postings[word] = {
-                row[0]
-                for row in store.db.execute(
-                    "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?",
-                    ['"' + word.replace('"', '""') + '"'],
-                )
-            }
+            terms.postings[word] = store.match_ids(Query(groups=[[word]]))
     total = terms.total
     return {i: sum(terms.idf[w] for w in terms.words if i in terms.postings[w]) / total for i in article_ids}
 
@@ -236,15 +209,7 @@ def _excluded(store: Store, topic: str, article_ids: list[int]) -> set[int]:
     excluded = parse_query(topic).excluded
     if not excluded or not article_ids:
         return set()
-    expression = " OR ".join('"' + p.replace('"', '""') + '"' for p in excluded)
-    marks = ",".join("?" * len(article_ids))
-    return {
-        row[0]
-        for row in store.db.execute(
-            f"SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? AND rowid IN ({marks})",
-            [expression, *article_ids],
-        )
-    }
+    return store.match_ids(Query(groups=[list(excluded)]), among=article_ids)
 
 
 def fuse(cosine: float | None, covered: float) -> float:

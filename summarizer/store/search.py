@@ -13,7 +13,8 @@ Score of a match (higher is better), with article vectors (VECTOR_SEARCH, the de
 `coverage` is the share of the query's word weight the article holds (1 for a match of
 all words). The score shown is the relevance: 0.6 and up is clearly about the query; under
 retrieve.FLOOR (0.5) it mostly shares words. Without vectors (not made yet, or
-VECTOR_SEARCH off) relevance is bm25 (FTS5, title 10x the body), unbounded.
+VECTOR_SEARCH off) relevance is the backend's lexical score (title 10x the body), unbounded:
+bm25 on SQLite (FTS5), ts_rank on PostgreSQL (tsvector, GIN index).
 
 `age_hours` counts from the publication time (the ingestion time when the page gave none);
 `since` keeps articles PUBLISHED at or after it: an undated article is left out, since it may
@@ -22,7 +23,8 @@ be old news ingested today.
 Speed: FTS5's bm25 costs about a microsecond per matching row, so a word found in most of
 100,000 articles would take over 100 ms to rank. The ranking therefore looks at the
 CANDIDATES most recently ingested matches that pass the filters (FTS5 walks its index
-newest rowid first and stops there): exact whenever a query matches fewer articles.
+newest rowid first and stops there; PostgreSQL ranks only those): exact whenever a query
+matches fewer articles.
 """
 
 from __future__ import annotations
@@ -37,8 +39,6 @@ from summarizer.models import GLOBAL_SCOPE, SearchHit
 from summarizer.store import Store, parse_utc, scope_condition, utc_iso
 from summarizer.store.query import parse_query
 
-TITLE_WEIGHT = 10.0
-BODY_WEIGHT = 1.0
 SNIPPET_CHARS = 200
 CANDIDATES = 2000
 
@@ -99,14 +99,22 @@ class Filters:
 
 def source_condition(alias: str = "a") -> str:
     """SQL for `--source`: part of the source name, or the URL's host or a parent domain (any case)."""
-    return f"(instr(lower({alias}.source), ?) > 0 OR lower({alias}.url) LIKE ? OR lower({alias}.url) LIKE ?)"
+    return (
+        f"(lower({alias}.source) LIKE ? ESCAPE '\\' OR lower({alias}.url) LIKE ? ESCAPE '\\' "
+        f"OR lower({alias}.url) LIKE ? ESCAPE '\\')"
+    )
 
 
 def source_params(source: str) -> list[str]:
     """Parameters of `source_condition` for what the user typed ('BBC', 'bbc.co.uk', a URL)."""
     name = source.strip().lower()
     host = name.removeprefix("https://").removeprefix("http://").removeprefix("www.").split("/")[0]
-    return [name, f"%://{host}/%", f"%.{host}/%"]
+    return [f"%{_like_literal(name)}%", f"%://{_like_literal(host)}/%", f"%.{_like_literal(host)}/%"]
+
+
+def _like_literal(text: str) -> str:
+    """`text` matched literally by LIKE ... ESCAPE '\\' (its % and _ are no wildcards)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def search(
@@ -135,16 +143,7 @@ def search(
         return []
     now = now or datetime.now(UTC)
     where, params = Filters(scope, since, source).sql("a")
-    candidates = store.db.execute(
-        f"""
-        SELECT f.rowid, -bm25(articles_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}),
-               max(0, julianday(?) - julianday(coalesce(a.published_at, a.ingested_at))) * 24
-        FROM articles_fts f JOIN articles a ON a.id = f.rowid
-        WHERE articles_fts MATCH ? AND {where}
-        ORDER BY f.rowid DESC LIMIT {CANDIDATES}
-        """,
-        [utc_iso(now), fts.to_fts(), *params],
-    ).fetchall()
+    candidates = store.match(fts, where, params, now, CANDIDATES)
     if not candidates:
         return []
     ids = [row[0] for row in candidates]

@@ -1,59 +1,41 @@
-"""The article store: one SQLite file (sqlite-utils), WAL, FTS5, forward migrations.
+"""The SQLite backend of the store: one file (sqlite-utils), WAL, FTS5, forward migrations.
 
-Tables:
+Tables (the same logical schema as summarizer/store/postgres.py, at the same version):
 - `articles`: one row per article and scope, FTS5 index `articles_fts` over title and
   text (porter stemming, diacritics folded) kept in sync by triggers.
 - `sources`: feeds that are polled, with their HTTP caching and back-off state.
 - `subscriptions`, `digest_posts`, `posted_stories`: daily digests and what was posted.
 - `article_vectors`: one vector per article for hybrid retrieval (summarizer/store/vectors.py).
 - `meta`: the schema version.
+
+What is SQLite's own here: the migrations, FTS5 matching ranked by bm25, and the
+transaction (BEGIN IMMEDIATE: one writer at a time, so `upsert` needs no other lock).
 """
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import sqlite_utils
 
-from summarizer.models import GLOBAL_SCOPE, Article, Document, Outcome
-from summarizer.urls import canonical_url
+from summarizer.models import GLOBAL_SCOPE
+from summarizer.store.base import BODY_WEIGHT, TITLE_WEIGHT, Store, sqlite_path, utc_iso
+from summarizer.store.query import Query
 
 FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"
 BUSY_TIMEOUT_MS = 5000
 
 
-def utc_iso(moment: datetime) -> str:
-    """A datetime as the store writes it: UTC, second precision, 'Z' suffix."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+class SQLiteDatabase(sqlite_utils.Database):
+    """`store.db` on SQLite: sqlite-utils' Database (execute, query) plus executemany."""
 
-
-def parse_utc(text: str | None) -> datetime | None:
-    """Read a timestamp written by `utc_iso` (or any ISO 8601 form) as an aware UTC datetime."""
-    if not text:
-        return None
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
-
-
-def required_utc(text: str) -> datetime:
-    """`parse_utc` for a column that always holds a timestamp (written with `utc_iso`)."""
-    moment = parse_utc(text)
-    if moment is None:
-        raise ValueError(f"a timestamp was expected, found {text!r}")
-    return moment
-
-
-def content_hash(text: str) -> str:
-    """Hash of the text with case and whitespace normalised: equal stories hash equal."""
-    normalised = " ".join(text.split()).lower()
-    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
+    def executemany(self, sql: str, rows: Iterable[Sequence]) -> sqlite3.Cursor:
+        """Run one statement for every row of parameters."""
+        return self.conn.executemany(sql, rows)
 
 
 def _v1_initial(db: sqlite_utils.Database) -> None:
@@ -223,44 +205,15 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def _row_to_article(row: dict) -> Article:
-    return Article(
-        id=row["id"],
-        url=row["url"],
-        title=row["title"],
-        text=row["text"],
-        source=row["source"] or "",
-        author=row["author"] or "",
-        published_at=parse_utc(row["published_at"]),
-        ingested_at=required_utc(row["ingested_at"]),
-        content_hash=row["content_hash"],
-        word_count=row["word_count"] or 0,
-        scope=row["scope"],
-    )
+class SQLiteStore(Store):
+    """The store on one SQLite file. Open one per thread; SQLite handles the locking (WAL)."""
 
-
-def visible_scopes(scope: str | None) -> tuple[str, ...]:
-    """Scopes a reader in `scope` may see: global articles, plus the guild's own."""
-    if not scope or scope == GLOBAL_SCOPE:
-        return (GLOBAL_SCOPE,)
-    return (GLOBAL_SCOPE, scope)
-
-
-def scope_condition(scope: str | None, column: str = "scope") -> tuple[str, tuple[str, ...]]:
-    """SQL keeping the rows a reader in `scope` may see, and its parameters."""
-    scopes = visible_scopes(scope)
-    return f"{column} IN ({','.join('?' * len(scopes))})", scopes
-
-
-class Store:
-    """The article store. Open one per thread; SQLite handles the locking (WAL)."""
-
-    def __init__(self, path: str | Path):
-        self.path = str(path)
+    def __init__(self, path: str | Path, migrate: bool = True):
+        self.path = sqlite_path(path)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
-        self.db = sqlite_utils.Database(conn)
+        self.db = SQLiteDatabase(conn)
         self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         if self.path != ":memory:":
             self.db.enable_wal()
@@ -270,7 +223,8 @@ class Store:
         self.db.execute("PRAGMA cache_size = -65536")
         self.db.execute("PRAGMA temp_store = MEMORY")
         self.db.execute("PRAGMA foreign_keys = ON")
-        self._migrate()
+        if migrate:
+            self.migrate()
 
     # -- schema -------------------------------------------------------------------
 
@@ -282,7 +236,8 @@ class Store:
         row = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         return int(row[0]) if row else 0
 
-    def _migrate(self) -> None:
+    def migrate(self) -> tuple[int, int]:
+        """Bring the file to SCHEMA_VERSION (run when the store opens); returns (from, to)."""
         with self.transaction():
             self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
             version = self.schema_version
@@ -297,6 +252,7 @@ class Store:
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
                 [str(SCHEMA_VERSION)],
             )
+        return version, SCHEMA_VERSION
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -317,155 +273,55 @@ class Store:
         """Close the SQLite connection."""
         self.db.close()
 
-    # -- articles -----------------------------------------------------------------
+    def table_columns(self, table: str) -> list[str]:
+        """The columns of `table`, in order."""
+        return [row[1] for row in self.db.execute(f"PRAGMA table_info({table})").fetchall()]
 
-    def upsert(self, doc: Document, now: datetime | None = None) -> tuple[Outcome, int]:
-        """Store a document once: same canonical URL or same text in a scope is one article.
+    def _lock_content(self, digest: str, scope: str) -> None:
+        """Nothing to do: BEGIN IMMEDIATE already lets one writer in at a time."""
 
-        A changed text at a known URL updates that article. Returns the outcome and the id.
-        """
-        url = canonical_url(doc.url)
-        digest = content_hash(doc.text)
-        now_iso = utc_iso(now or datetime.now(UTC))
-        published = utc_iso(doc.published_at) if doc.published_at else None
-        fields = {
-            "url": url,
-            "title": doc.title.strip() or url,
-            "source": doc.source,
-            "author": doc.author,
-            "published_at": published,
-            "text": doc.text,
-            "content_hash": digest,
-            "word_count": len(doc.text.split()),
-            "scope": doc.scope,
-        }
-        with self.transaction():
-            conn = self.db.conn
-            row = conn.execute(
-                "SELECT id, content_hash, title FROM articles WHERE url = ? AND scope = ?",
-                [url, doc.scope],
-            ).fetchone()
-            if row:
-                article_id, old_hash, old_title = row
-                if old_hash == digest and old_title == fields["title"]:
-                    return Outcome.DUPLICATE, article_id
-                assignments = ", ".join(f"{k} = :{k}" for k in fields)
-                conn.execute(
-                    f"UPDATE articles SET {assignments} WHERE id = :id", {**fields, "id": article_id}
-                )
-                return Outcome.UPDATED, article_id
-            row = conn.execute(
-                "SELECT id FROM articles WHERE content_hash = ? AND scope = ?", [digest, doc.scope]
-            ).fetchone()
-            if row:
-                return Outcome.DUPLICATE, row[0]
-            columns = [*fields, "ingested_at"]
-            cursor = conn.execute(
-                f"INSERT INTO articles ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})",
-                {**fields, "ingested_at": now_iso},
-            )
-            assert cursor.lastrowid is not None  # set by the INSERT above
-            return Outcome.ADDED, cursor.lastrowid
+    # -- full-text search (FTS5) ------------------------------------------------------
 
-    def get(self, article_id: int) -> Article | None:
-        """The article with this id, or None."""
-        rows = list(self.db.query("SELECT * FROM articles WHERE id = ?", [article_id]))
-        return _row_to_article(rows[0]) if rows else None
-
-    def get_many(self, article_ids: Iterable[int]) -> list[Article]:
-        """Articles by id, in the order given (unknown ids are left out)."""
-        ids = list(article_ids)
-        if not ids:
+    def match(
+        self, query: Query, where: str, params: Sequence, now: datetime, limit: int
+    ) -> list[tuple[int, float, float]]:
+        """FTS5 matches, newest rowid first (FTS5 walks its index that way and stops at
+        `limit`); the score is -bm25 with the title TITLE_WEIGHT times the body."""
+        if query.empty:
             return []
-        marks = ",".join("?" * len(ids))
-        found = {
-            row["id"]: _row_to_article(row)
-            for row in self.db.query(f"SELECT * FROM articles WHERE id IN ({marks})", ids)
-        }
-        return [found[i] for i in ids if i in found]
-
-    def count(self, scope: str | None = GLOBAL_SCOPE) -> int:
-        """How many articles a reader in `scope` can see."""
-        condition, scopes = scope_condition(scope)
-        return self.db.execute(f"SELECT count(*) FROM articles WHERE {condition}", scopes).fetchone()[0]
-
-    def ingested_since(
-        self, since: datetime, scope: str | None = GLOBAL_SCOPE, limit: int = 500
-    ) -> list[Article]:
-        """Articles ingested after `since`, newest first (what a digest may cover)."""
-        condition, scopes = scope_condition(scope)
-        rows = self.db.query(
-            f"SELECT * FROM articles WHERE ingested_at > ? AND {condition} "
-            "ORDER BY ingested_at DESC, id DESC LIMIT ?",
-            [utc_iso(since), *scopes, limit],
-        )
-        return [_row_to_article(row) for row in rows]
-
-    def recent_titles(self, scope: str | None = GLOBAL_SCOPE, limit: int = 200) -> list[str]:
-        """Titles of the newest articles (for autocomplete)."""
-        condition, scopes = scope_condition(scope)
-        rows = self.db.execute(
-            f"SELECT title FROM articles WHERE {condition} "
-            "ORDER BY coalesce(published_at, ingested_at) DESC LIMIT ?",
-            [*scopes, limit],
+        return self.db.execute(
+            f"""
+            SELECT f.rowid, -bm25(articles_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}),
+                   max(0, julianday(?) - julianday(coalesce(a.published_at, a.ingested_at))) * 24
+            FROM articles_fts f JOIN articles a ON a.id = f.rowid
+            WHERE articles_fts MATCH ? AND {where}
+            ORDER BY f.rowid DESC LIMIT {int(limit)}
+            """,
+            [utc_iso(now), query.to_fts(), *params],
         ).fetchall()
-        return [row[0] for row in rows]
 
-    # -- sources (polled feeds) -----------------------------------------------------
-
-    def add_source(self, url: str, scope: str = GLOBAL_SCOPE, title: str = "") -> tuple[dict, bool]:
-        """Register a feed to poll. Returns (source row, created?)."""
-        url = canonical_url(url)
-        existing = self.get_source(url, scope)
-        if existing:
-            return existing, False
-        with self.transaction():
-            self.db.table("sources").insert(
-                {
-                    "url": url,
-                    "scope": scope,
-                    "title": title,
-                    "added_at": utc_iso(datetime.now(UTC)),
-                    "consecutive_failures": 0,
-                }
+    def match_ids(self, query: Query, among: Sequence[int] | None = None) -> set[int]:
+        """Ids matching `query` from the FTS5 index alone (one index read per term)."""
+        if query.empty:
+            return set()
+        if among is None:
+            rows = self.db.execute(
+                "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?", [query.to_fts()]
             )
-        added = self.get_source(url, scope)
-        assert added is not None  # inserted above
-        return added, True
-
-    def get_source(self, url: str, scope: str = GLOBAL_SCOPE) -> dict | None:
-        """The `sources` row of feed `url` (canonicalised) in `scope`, or None."""
-        rows = list(
-            self.db.query("SELECT * FROM sources WHERE url = ? AND scope = ?", [canonical_url(url), scope])
-        )
-        return rows[0] if rows else None
-
-    def list_sources(self, scope: str | None = None) -> list[dict]:
-        """Feeds in one scope, or all of them when scope is None."""
-        if scope is None:
-            return list(self.db.query("SELECT * FROM sources ORDER BY id"))
-        return list(self.db.query("SELECT * FROM sources WHERE scope = ? ORDER BY id", [scope]))
-
-    def remove_source(self, url: str, scope: str = GLOBAL_SCOPE) -> bool:
-        """Stop polling a feed (its articles stay). True when it was there."""
-        with self.transaction():
-            cursor = self.db.execute(
-                "DELETE FROM sources WHERE url = ? AND scope = ?", [canonical_url(url), scope]
+        else:
+            if not among:
+                return set()
+            marks = ",".join("?" * len(among))
+            rows = self.db.execute(
+                f"SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? AND rowid IN ({marks})",
+                [query.to_fts(), *among],
             )
-        return cursor.rowcount > 0
+        return {row[0] for row in rows}
 
-    def due_sources(self, now: datetime) -> list[dict]:
-        """Feeds whose next poll time has come (or that were never polled); disabled feeds
-        are never due."""
-        return list(
-            self.db.query(
-                "SELECT * FROM sources WHERE disabled_at IS NULL "
-                "AND (next_poll_at IS NULL OR next_poll_at <= ?) ORDER BY id",
-                [utc_iso(now)],
-            )
-        )
-
-    def update_source(self, source_id: int, **changes) -> None:
-        """Record a poll's result on a source row."""
-        with self.transaction():
-            self.db.table("sources").update(source_id, changes)
+    def match_count(self, query: Query) -> int:
+        """FTS5 counts a term's matches from its index."""
+        if query.empty:
+            return 0
+        return self.db.execute(
+            "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", [query.to_fts()]
+        ).fetchone()[0]

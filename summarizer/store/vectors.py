@@ -13,6 +13,12 @@ hand). The queue makes that cheap when there is nothing to do, at any store size
 Vector search is numpy over an in-memory matrix (`VectorIndex`): one matrix-vector product
 over 100,000 × 256 float32 takes a few milliseconds, faster than sqlite-vec's brute-force
 vec0 table on this machine (bench/vector_search.py, BENCHMARKS.md).
+
+Both backends keep the vectors the same way: `article_vectors.vector` is a BLOB on SQLite
+and a BYTEA on PostgreSQL, loaded into the numpy index. pgvector is not used: it is not
+installed on the servers this was built on, and the in-memory index is the documented
+fallback (and as fast at this size); a pgvector column would be a PostgreSQL-only
+migration beside it.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ import numpy as np
 
 from summarizer import embeddings
 from summarizer.config import Settings
-from summarizer.store.sqlite import Store, utc_iso
+from summarizer.store.base import Store, utc_iso
 
 EMBED_BATCH = 256
 
@@ -36,19 +42,15 @@ def _blob(vector: np.ndarray) -> bytes:
 
 def _queue_other_models(store: Store) -> None:
     """Queue every article whose vector another model made (after the model changed)."""
-    row = store.db.execute("SELECT value FROM meta WHERE key = 'vector_model'").fetchone()
-    if row and row[0] == embeddings.STATIC_MODEL_NAME:
+    if store.get_meta("vector_model") == embeddings.STATIC_MODEL_NAME:
         return
     with store.transaction():
         store.db.execute(
-            "INSERT OR IGNORE INTO vector_queue (article_id) "
-            "SELECT article_id FROM article_vectors WHERE model != ?",
+            "INSERT INTO vector_queue (article_id) "
+            "SELECT article_id FROM article_vectors WHERE model != ? ON CONFLICT DO NOTHING",
             [embeddings.STATIC_MODEL_NAME],
         )
-        store.db.execute(
-            "INSERT OR REPLACE INTO meta (key, value) VALUES ('vector_model', ?)",
-            [embeddings.STATIC_MODEL_NAME],
-        )
+        store.set_meta("vector_model", embeddings.STATIC_MODEL_NAME)
 
 
 def embed_pending(store: Store, settings: Settings, limit: int | None = None) -> int:
@@ -81,35 +83,32 @@ def embed_pending(store: Store, settings: Settings, limit: int | None = None) ->
         )
         # Written only where the article is still what was encoded: one changed meanwhile
         # stays queued (its trigger queued it again) and is encoded afresh next time.
-        unchanged = (
-            "EXISTS (SELECT 1 FROM articles WHERE id = :id AND title = :title AND content_hash = :hash)"
-        )
+        unchanged = "EXISTS (SELECT 1 FROM articles WHERE id = ? AND title = ? AND content_hash = ?)"
         with store.transaction():
             seq = store.db.execute("SELECT coalesce(max(seq), 0) FROM article_vectors").fetchone()[0]
-            written = store.db.conn.executemany(
-                "INSERT OR REPLACE INTO article_vectors (article_id, model, seq, vector) "
-                f"SELECT :id, :model, :seq, :vector WHERE {unchanged}",
-                [
-                    {
-                        "id": article_id,
-                        "title": title,
-                        "hash": digest,
-                        "model": embeddings.STATIC_MODEL_NAME,
-                        "seq": seq + 1 + i,
-                        "vector": _blob(vector),
-                    }
-                    for i, ((article_id, title, _, digest), vector) in enumerate(
-                        zip(rows, vectors, strict=True)
-                    )
-                ],
+            written = 0
+            for i, ((article_id, title, _, digest), vector) in enumerate(zip(rows, vectors, strict=True)):
+                written += store.db.execute(
+                    "INSERT INTO article_vectors (article_id, model, seq, vector) "
+                    f"SELECT ?, ?, ?, ? WHERE {unchanged} ON CONFLICT (article_id) DO UPDATE "
+                    "SET model = excluded.model, seq = excluded.seq, vector = excluded.vector",
+                    [
+                        article_id,
+                        embeddings.STATIC_MODEL_NAME,
+                        seq + 1 + i,
+                        _blob(vector),
+                        article_id,
+                        title,
+                        digest,
+                    ],
+                ).rowcount
+            store.db.executemany(
+                f"DELETE FROM vector_queue WHERE article_id = ? AND ({unchanged} OR NOT EXISTS "
+                "(SELECT 1 FROM articles WHERE id = ?))",
+                [(article_id, article_id, title, digest, article_id) for article_id, title, _, digest in rows]
+                + [(i, i, "", "", i) for i in set(queued) - {row[0] for row in rows}],
             )
-            store.db.conn.executemany(
-                f"DELETE FROM vector_queue WHERE article_id = :id AND ({unchanged} OR NOT EXISTS "
-                "(SELECT 1 FROM articles WHERE id = :id))",
-                [{"id": article_id, "title": title, "hash": digest} for article_id, title, _, digest in rows]
-                + [{"id": i, "title": "", "hash": ""} for i in set(queued) - {row[0] for row in rows}],
-            )
-        done += written.rowcount
+        done += written
     return done
 
 
