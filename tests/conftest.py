@@ -14,7 +14,6 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 
@@ -56,12 +55,6 @@ def postgres_server() -> str:
     pytest.skip(reason)
 
 
-def with_schema(url: str, schema: str) -> str:
-    """`url` with the PostgreSQL search_path set to `schema` (each test's own tables)."""
-    option = "options=" + quote(f"-csearch_path={schema}")
-    return url + ("&" if "?" in url else "?") + option
-
-
 @pytest.fixture
 def backend(request: pytest.FixtureRequest) -> str:
     """'sqlite', or 'postgresql' for the second run of a BOTH_BACKENDS test."""
@@ -76,11 +69,13 @@ def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
         return
     import psycopg
 
+    from summarizer.store.postgres import with_search_path
+
     server = postgres_server()
     schema = f"test_{uuid.uuid4().hex[:16]}"
     with psycopg.connect(server, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {schema}")
-    yield with_schema(server, schema)
+    yield with_search_path(server, schema)
     with psycopg.connect(server, autocommit=True) as conn:
         conn.execute("SET lock_timeout = '10s'")
         conn.execute(f"DROP SCHEMA {schema} CASCADE")

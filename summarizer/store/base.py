@@ -194,9 +194,10 @@ class Store:
         """How many articles match `query` (document frequency, for idf)."""
         raise NotImplementedError
 
-    def _lock_content(self, digest: str, scope: str) -> None:
-        """Inside `upsert`'s transaction: make concurrent writers of the same text in a scope
-        wait for each other (URLs are unique by constraint; equal texts at two URLs are not)."""
+    def lock(self, key: str) -> None:
+        """Inside a transaction: wait until no other transaction holds `key`, and hold it
+        until this one ends (writers of one text in `upsert`; vector writers, whose `seq`
+        must grow in commit order)."""
         raise NotImplementedError
 
     def reset_sequences(self) -> None:
@@ -226,7 +227,7 @@ class Store:
 
         A changed text at a known URL updates that article. Returns the outcome and the id.
         Two writers storing the same article at once store it once: the URL is unique per
-        scope (INSERT ... ON CONFLICT DO NOTHING), equal texts wait on `_lock_content`.
+        scope (INSERT ... ON CONFLICT DO NOTHING), equal texts wait on `lock`.
         """
         url = canonical_url(doc.url)
         digest = content_hash(doc.text)
@@ -244,7 +245,8 @@ class Store:
             "scope": doc.scope,
         }
         with self.transaction():
-            self._lock_content(digest, doc.scope)
+            # URLs are unique by constraint; equal texts at two URLs are not: they wait here.
+            self.lock(f"content:{doc.scope}:{digest}")
             row = self.db.execute(
                 "SELECT id, content_hash, title FROM articles WHERE url = ? AND scope = ?",
                 [url, doc.scope],

@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
+from urllib.parse import quote
 
 import psycopg
 from psycopg.rows import dict_row
@@ -52,6 +53,13 @@ def to_psycopg(sql: str) -> str:
     """Portable SQL with `?` placeholders as psycopg wants it: `%s` (a ? inside a string
     literal stays), and every literal % doubled."""
     return _SQL_TOKEN.sub(lambda m: "%s" if m.group() == "?" else m.group().replace("%", "%%"), sql)
+
+
+def with_search_path(url: str, schema: str) -> str:
+    """`url` with its tables in `schema` (PostgreSQL's search_path): one database can hold
+    several stores (a test's own, a benchmark's)."""
+    option = "options=" + quote(f"-csearch_path={schema}")
+    return url + ("&" if "?" in url else "?") + option
 
 
 class Result:
@@ -372,9 +380,9 @@ class PostgresStore(Store):
             )
         return version, SCHEMA_VERSION
 
-    def _lock_content(self, digest: str, scope: str) -> None:
-        """Writers of the same text in a scope wait for each other until the first commits."""
-        self.db.execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", [f"{scope}\n{digest}"])
+    def lock(self, key: str) -> None:
+        """A transaction-scoped advisory lock on `key` (released at commit or rollback)."""
+        self.db.execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", [key])
 
     def reset_sequences(self) -> None:
         """Move every id sequence past the largest id stored (after rows came with their ids)."""

@@ -277,7 +277,7 @@ class SQLiteStore(Store):
         """The columns of `table`, in order."""
         return [row[1] for row in self.db.execute(f"PRAGMA table_info({table})").fetchall()]
 
-    def _lock_content(self, digest: str, scope: str) -> None:
+    def lock(self, key: str) -> None:
         """Nothing to do: BEGIN IMMEDIATE already lets one writer in at a time."""
 
     # -- full-text search (FTS5) ------------------------------------------------------

@@ -85,6 +85,7 @@ def embed_pending(store: Store, settings: Settings, limit: int | None = None) ->
         # stays queued (its trigger queued it again) and is encoded afresh next time.
         unchanged = "EXISTS (SELECT 1 FROM articles WHERE id = ? AND title = ? AND content_hash = ?)"
         with store.transaction():
+            store.lock("article_vectors")  # seq grows in commit order, so readers miss no write
             seq = store.db.execute("SELECT coalesce(max(seq), 0) FROM article_vectors").fetchone()[0]
             written = 0
             for i, ((article_id, title, _, digest), vector) in enumerate(zip(rows, vectors, strict=True)):
