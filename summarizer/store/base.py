@@ -145,6 +145,7 @@ class Store:
     here; no abc.ABC, so that `Store(url_or_path)` type-checks as the way to open one)."""
 
     db: Any  # execute / executemany / query (module docstring); each backend's own class
+    one_writer_at_a_time: bool  # True when a write transaction excludes every other writer
     path: str  # the SQLite file, or the PostgreSQL URL without its password
 
     def __new__(cls, url_or_path: str | Path = "", *args: Any, **kwargs: Any) -> Store:
@@ -227,7 +228,7 @@ class Store:
 
         A changed text at a known URL updates that article. Returns the outcome and the id.
         Two writers storing the same article at once store it once: the URL is unique per
-        scope (INSERT ... ON CONFLICT DO NOTHING), equal texts wait on `lock`.
+        scope (INSERT ... ON CONFLICT DO NOTHING), a new text waits on `lock`.
         """
         url = canonical_url(doc.url)
         digest = content_hash(doc.text)
@@ -245,26 +246,15 @@ class Store:
             "scope": doc.scope,
         }
         with self.transaction():
-            # URLs are unique by constraint; equal texts at two URLs are not: they wait here.
-            self.lock(f"content:{doc.scope}:{digest}")
-            row = self.db.execute(
-                "SELECT id, content_hash, title FROM articles WHERE url = ? AND scope = ?",
-                [url, doc.scope],
-            ).fetchone()
-            if row:
-                article_id, old_hash, old_title = row
-                if old_hash == digest and old_title == fields["title"]:
-                    return Outcome.DUPLICATE, article_id
-                assignments = ", ".join(f"{k} = ?" for k in fields)
-                self.db.execute(
-                    f"UPDATE articles SET {assignments} WHERE id = ?", [*fields.values(), article_id]
-                )
-                return Outcome.UPDATED, article_id
-            row = self.db.execute(
-                "SELECT id FROM articles WHERE content_hash = ? AND scope = ?", [digest, doc.scope]
-            ).fetchone()
-            if row:
-                return Outcome.DUPLICATE, row[0]
+            known = self._stored_as(fields)
+            if known is None and not self.one_writer_at_a_time:
+                # URLs are unique by constraint; equal texts at two URLs are not: a new text
+                # waits here for another writer storing it, then looks again. (Only new texts
+                # lock: two batches holding each other's known texts would deadlock.)
+                self.lock(f"content:{doc.scope}:{digest}")
+                known = self._stored_as(fields)
+            if known is not None:
+                return known
             columns = [*fields, "ingested_at"]
             row = self.db.execute(
                 f"INSERT INTO articles ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
@@ -278,6 +268,26 @@ class Store:
             "SELECT id FROM articles WHERE url = ? AND scope = ?", [url, doc.scope]
         ).fetchone()
         return Outcome.DUPLICATE, existing[0]
+
+    def _stored_as(self, fields: dict[str, Any]) -> tuple[Outcome, int] | None:
+        """`upsert`'s outcome when the article is already stored (by URL, or by text in its
+        scope), the changed article updated; None when it is new."""
+        row = self.db.execute(
+            "SELECT id, content_hash, title FROM articles WHERE url = ? AND scope = ?",
+            [fields["url"], fields["scope"]],
+        ).fetchone()
+        if row:
+            article_id, old_hash, old_title = row
+            if old_hash == fields["content_hash"] and old_title == fields["title"]:
+                return Outcome.DUPLICATE, article_id
+            assignments = ", ".join(f"{k} = ?" for k in fields)
+            self.db.execute(f"UPDATE articles SET {assignments} WHERE id = ?", [*fields.values(), article_id])
+            return Outcome.UPDATED, article_id
+        row = self.db.execute(
+            "SELECT id FROM articles WHERE content_hash = ? AND scope = ?",
+            [fields["content_hash"], fields["scope"]],
+        ).fetchone()
+        return (Outcome.DUPLICATE, row[0]) if row else None
 
     def get(self, article_id: int) -> Article | None:
         """The article with this id, or None."""

@@ -12,8 +12,8 @@ columns, timestamps as the same ISO 8601 'Z' text, integer ids from identity col
 - transactions: one pooled connection held for the block (`transaction()`); a nested block
   is a savepoint, so one failing record of a batch undoes only its own writes;
 - concurrent writers: URLs are unique per scope (INSERT ... ON CONFLICT DO NOTHING), and a
-  transaction-scoped advisory lock on (scope, content hash) makes two writers of the same
-  text at two URLs store it once;
+  transaction-scoped advisory lock on (scope, content hash), taken only for a text not yet
+  stored, makes two writers of the same text at two URLs store it once;
 - article vectors stay a BYTEA column loaded into the numpy index (summarizer/store/vectors.py):
   pgvector is not required.
 
@@ -283,6 +283,8 @@ SCHEMA_VERSION = len(MIGRATIONS)
 class PostgresStore(Store):
     """The store on a PostgreSQL database, through a pool of up to POOL_MAX connections.
     Safe to share between threads; each thread's `transaction()` holds its own connection."""
+
+    one_writer_at_a_time = False
 
     def __init__(self, url: str, migrate: bool = True):
         self.url = url

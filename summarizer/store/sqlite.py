@@ -208,6 +208,8 @@ SCHEMA_VERSION = len(MIGRATIONS)
 class SQLiteStore(Store):
     """The store on one SQLite file. Open one per thread; SQLite handles the locking (WAL)."""
 
+    one_writer_at_a_time = True  # BEGIN IMMEDIATE
+
     def __init__(self, path: str | Path, migrate: bool = True):
         self.path = sqlite_path(path)
         if self.path != ":memory:":
