@@ -176,6 +176,7 @@ def side_by_side(store: Store, settings: Settings, args: argparse.Namespace, tmp
             briefed = functools.partial(_brief_in, settings=settings, mode=mode)
             calls += [(f"brief {mode}", t, briefed) for t in TOPICS]
         for kind, query, call in calls:
+            call(store, query)  # both warmed up before timing
             hits = call(postgres, query)
             found = len(hits.sentences) if hasattr(hits, "sentences") else len(hits)
             figures = [
