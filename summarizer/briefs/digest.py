@@ -446,8 +446,8 @@ def told_stories(store: Store, channel_id: str, until: datetime) -> list[ToldSto
                 told.earlier.append(EarlierPost(date.fromisoformat(local_date), jump_url))
         ids = list(thread_of)
         articles = store.db.execute(
-            f"SELECT digest_story_id, article_id FROM posted_stories WHERE digest_story_id IN ({_marks(ids)}) "
-            "ORDER BY digest_story_id, article_id",
+            "SELECT digest_story_id, article_id FROM posted_stories "
+            f"WHERE digest_story_id IN ({_marks(ids)}) ORDER BY digest_story_id, article_id",
             ids,
         ).fetchall()
         by_id = {a.id: a for a in store.get_many(row[1] for row in articles)}
