@@ -11,7 +11,7 @@ both days are claimed once."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from discord_double import DiscordDouble, running_bot
@@ -33,6 +33,7 @@ from news_followups import (
 from test_bot_digest import Clock, _digest_rows, _settings, _ticks
 
 from bot.render import escape
+from summarizer.briefs.digest import compose_digest, due_digests, mark_posted, record_digest, subscribe
 from summarizer.models import Document
 from summarizer.sentences import split_sentences
 from summarizer.store import Store
@@ -157,3 +158,76 @@ async def test_three_days_of_update_digests_across_restarts(tmp_path):
         assert all(r["status"] == "posted" for r in rows)
         skipped = next(r for r in rows if r["subscription_id"] == 2 and r["local_date"] == "2026-06-03")
         assert skipped["jump_url"] is None and skipped["stories"] == 0
+
+
+def _digest_day_one(settings, channel: str, guild: str, now: datetime) -> None:
+    """The channel subscribed and its day-1 digest claimed and posted (the engine's own calls)."""
+    store = Store(settings.database_path)
+    try:
+        subscription, _ = subscribe(store, guild, channel, "", "08:00", "UTC", 5, now=now - timedelta(days=1))
+        [(due, day)] = due_digests(store, now, timedelta(hours=6))
+        assert record_digest(store, due, day, compose_digest(store, due, now, settings), now)
+        mark_posted(store, subscription.id, day, now, None)
+    finally:
+        store.close()
+
+
+async def test_brief_new_since_and_the_whats_new_button_across_a_restart(tmp_path):
+    async with DiscordDouble() as double:
+        settings = _settings(tmp_path, double, default_mode="extractive")
+        guild, subscribed, other = double.guild_id, double.channel_ids[0], double.channel_ids[1]
+        day1 = datetime(2026, 6, 1, 6, tzinfo=UTC)
+        _ingest(settings, FLOOD_TITLE, FLOOD_DAY1, day1, "rivernews.example")
+        _digest_day_one(settings, subscribed, guild, datetime(2026, 6, 1, 8, 0, 5, tzinfo=UTC))
+        _ingest(settings, FLOOD_FOLLOW_UP_TITLE, FLOOD_DAY2, day1 + timedelta(hours=14), "wire.example")
+        clock = Clock(datetime(2026, 6, 2, 7, tzinfo=UTC))  # before its day-2 digest
+        topic = {"topic": "Meran floods Lindholm"}
+
+        async with running_bot(settings, clock=clock):
+            # Bad input is told to the asker alone, before anything is answered.
+            for when, says in (("last tuesday", "can't read new_since"), ("last digest", "no daily digest")):
+                ix = await double.slash("brief", {**topic, "new_since": when}, channel_id=other)
+                answer = await ix.wait_original()
+                shown = answer.content.replace("\\", "")  # as Discord shows it: escapes gone
+                assert answer.ephemeral and says in shown and not answer.embeds
+
+            # The update since this channel's last digest: only the follow-up, only its news.
+            ix = await double.slash("brief", {**topic, "new_since": "Last Digest"}, channel_id=subscribed)
+            answer = await ix.wait_original(lambda m: m.embeds or m.content)
+            assert answer.embeds, answer.content
+            update = answer.embeds[0]
+            assert update["title"] == "What's new: Meran floods Lindholm"
+            assert update["footer"]["text"].startswith("new since 2026-06-01 08:00 UTC")
+            sources = update["fields"][0]["value"]
+            assert "wire.example" in sources and "rivernews.example" not in sources
+            told = split_sentences(re.sub(r" \[\\\[\d+\\\]\]\([^)]*\)", "", update["description"]))
+            assert told and not set(told) & set(FLOOD_DAY1)
+
+            ix = await double.slash("brief", {**topic, "new_since": "2h"}, channel_id=subscribed)
+            nothing = await ix.wait_original(lambda m: m.embeds or m.content)
+            assert not nothing.embeds and "Nothing new about **Meran floods Lindholm**" in nothing.content
+
+            # A plain brief cites both days and has a "What's new" button.
+            ix = await double.slash("brief", topic, channel_id=subscribed)
+            plain = await ix.wait_original(lambda m: m.embeds)
+            assert plain.embeds[0]["title"] == "Brief: Meran floods Lindholm"
+            assert "rivernews.example" in plain.embeds[0]["fields"][0]["value"]
+            assert plain.custom_id_of("What's new")
+
+        clock.now += timedelta(minutes=30)
+        async with running_bot(settings, clock=clock):  # a restart: the button still works
+            click = await double.press(plain, "What's new", member=double.member())
+            await click.wait_response()
+            await double.wait_for(
+                lambda: plain.embeds[0]["title"].startswith("What's new") or None, timeout=30
+            )
+            shown = plain.embeds[0]
+            assert "rivernews.example" not in shown["fields"][0]["value"]
+            assert shown["footer"]["text"].startswith("new since 2026-06-01 08:00 UTC")
+            labels = [c["label"] for row in plain.components for c in row["components"]]
+            assert "What's new" not in labels and labels[:2] == ["Longer", "Shorter"]
+            edits = plain.edits
+            longer = await double.press(plain, "Longer", member=double.member())
+            await longer.wait_response()
+            await double.wait_for(lambda: plain.edits > edits or None, timeout=30)
+            assert plain.embeds[0]["title"] == "What's new: Meran floods Lindholm"  # still the update

@@ -224,6 +224,7 @@ def _v5_digest_updates(db: sqlite_utils.Database) -> None:
     - `posted_stories.digest_story_id`: the told story an article was part of.
     - `digest_posts.jump_url`: the link to the posted digest (a developing story links it).
     - `subscriptions.quiet`: a day with nothing new says so ('say') or posts nothing ('skip').
+    - `brief_requests.new_since`: an update brief's moment (what is new since then).
     """
     db.execute(
         """CREATE TABLE digest_stories (
@@ -249,6 +250,7 @@ def _v5_digest_updates(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX posted_stories_story ON posted_stories(digest_story_id)")
     db.execute("ALTER TABLE digest_posts ADD COLUMN jump_url TEXT")
     db.execute("ALTER TABLE subscriptions ADD COLUMN quiet TEXT NOT NULL DEFAULT 'say'")
+    db.execute("ALTER TABLE brief_requests ADD COLUMN new_since TEXT")
 
 
 # Forward migrations: MIGRATIONS[i] takes the schema from version i to i + 1. Append only.
