@@ -441,9 +441,9 @@ def told_stories(store: Store, channel_id: str, until: datetime) -> list[ToldSto
         thread_of = {}
         for story_id, thread, local_date, jump_url in tellings:
             thread_of[story_id] = thread
-            told = found.setdefault(thread, ToldStory(thread, Story()))
+            entry = found.setdefault(thread, ToldStory(thread, Story()))
             if local_date:
-                told.earlier.append(EarlierPost(date.fromisoformat(local_date), jump_url))
+                entry.earlier.append(EarlierPost(date.fromisoformat(local_date), jump_url))
         ids = list(thread_of)
         articles = store.db.execute(
             "SELECT digest_story_id, article_id FROM posted_stories "
