@@ -35,10 +35,11 @@ import itertools
 import json
 import statistics
 import time
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -71,7 +72,7 @@ class Corpus:
     containment: np.ndarray  # n x n
 
 
-def _incidence(rows: Sequence[Mapping[Hashable, float]]) -> sparse.csr_matrix:
+def _incidence(rows: Sequence[Mapping[Any, float]]) -> sparse.csr_matrix:
     """Rows of weights as a sparse matrix (one column per distinct item)."""
     vocab: dict = {}
     cols = [[vocab.setdefault(item, len(vocab)) for item in row] for row in rows]
@@ -209,7 +210,10 @@ def describe(rule: Rule) -> str:
 def duc2006(path: Path, settings: Settings, floor: float) -> None:
     topics = [json.loads(row) for row in path.open(encoding="utf-8")]
     topics.sort(key=lambda t: t["id"])
-    articles, labels, keys, half = [], [], [], []
+    articles: list[Article] = []
+    labels: list[str] = []
+    keys: list[str] = []
+    half: list[int] = []
     for n, topic in enumerate(topics):
         for doc in topic["docs"]:
             articles.append(article(len(articles), doc.get("headline") or "", doc["text"], doc.get("date")))
@@ -240,7 +244,10 @@ def duc2006(path: Path, settings: Settings, floor: float) -> None:
 
 def duc2007(path: Path, settings: Settings) -> None:
     topics = [json.loads(row) for row in path.open(encoding="utf-8")]
-    articles, labels, keys, sets = [], [], [], []
+    articles: list[Article] = []
+    labels: list[str] = []
+    keys: list[str] = []
+    sets: list[str] = []
     for topic in topics:
         for name in ("A", "B", "C"):
             for doc in topic["sets"][name]["docs"]:
