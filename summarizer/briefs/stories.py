@@ -43,11 +43,12 @@ WINDOW = timedelta(days=7)  # a told story last reported longer before than this
 COPY_AT = SAME_STORY_AT  # containment at which a new article is a copy of a told one
 # Evidence.similarity: the two cosines mixed, a bonus per shared name (up to NAMES_COUNTED).
 TERMS_WEIGHT = 0.5
-NAME_BONUS = 0.02
+NAME_BONUS = 0.01
 NAMES_COUNTED = 5
-SAME_EVENT_AT = 0.57  # similarity at which two stories report the same event
+SAME_EVENT_AT = 0.55  # similarity at which two stories report the same event
 LEAD_SENTENCES = 3  # sentences of an article whose names count (its title and lead)
 _NAME = re.compile(r"\b(?:[A-Z][a-z]+(?:['’-][A-Za-z]+)*|[A-Z]{2,})\b")
+_POSSESSIVE = re.compile(r"['’]s$")
 _CALENDAR = frozenset(
     """monday tuesday wednesday thursday friday saturday sunday january february march april
     may june july august september october november december today yesterday""".split()
@@ -156,7 +157,7 @@ def names(article: Article) -> set[str]:
     found: set[str] = set()
     for sentence in [title, *split_sentences(article.text[:2000])[:LEAD_SENTENCES]]:
         for match in _NAME.finditer(sentence):
-            word = match.group().lower()
+            word = _POSSESSIVE.sub("", match.group().lower())
             starts = sentence[: match.start()].strip(" \"'“‘(") == ""
             if not starts and word not in STOPWORDS and word not in _CALENDAR:
                 found.add(word)
