@@ -31,20 +31,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from summarizer.briefs.stories import (
-    SAME_STORY_AT,
-    Story,
-    containment,
-    group_stories,
-    shingles,
-    site_of,
-)
+from summarizer.briefs.stories import Story, group_stories, match_told, site_of
 from summarizer.config import Settings
 from summarizer.errors import DigestError
 from summarizer.models import Article, Citation
 from summarizer.sentences import split_sentences
 from summarizer.store import Store, parse_utc, required_utc, utc_iso
 from summarizer.store.search import search
+from summarizer.store.vectors import article_vectors
 from summarizer.summaries import Budget, Passage, focused, get_summarizer
 from summarizer.summaries.scoring import content_terms, strip_wire
 
@@ -536,32 +530,12 @@ def _seen(sentence: str, told: Sequence[frozenset[str]]) -> bool:
     return not terms or any(len(terms & other) / len(terms) >= NEAR_REPEAT_AT for other in told)
 
 
-def match_told(new: Sequence[Story], told: Sequence[Story], *, vectors: object = None) -> list[int | None]:
-    """For each new story, the index of the told story it continues (a near-duplicate of one
-    of its articles, as `group_stories` decides), or None."""
-    signatures = [[shingles(f"{a.title}\n{a.text}") for a in story.articles] for story in told]
-    matches: list[int | None] = []
-    for story in new:
-        own = [shingles(f"{a.title}\n{a.text}") for a in story.articles]
-        matches.append(
-            next(
-                (
-                    index
-                    for index, members in enumerate(signatures)
-                    if any(containment(a, b) >= SAME_STORY_AT for a in own for b in members)
-                ),
-                None,
-            )
-        )
-    return matches
-
-
 def compose_digest(store: Store, subscription: Subscription, now: datetime, settings: Settings) -> Digest:
     """The subscription's digest at `now`: an update on what the channel was told.
 
     New articles matching its topic (every new article without one) are grouped (one story,
-    all its sources) and ranked. A story that continues one the channel was told is
-    developing: told only by what it adds (`_update`), with the digests that told it; one
+    all its sources) and ranked. A story that continues one the channel was told (the same
+    event: `stories.match_told`, on the store's article vectors) is developing: told only by what it adds (`_update`), with the digests that told it; one
     that adds nothing is left out. Any other story is new, told in 1–2 sentences. No
     sentence repeats (or nearly repeats) one the channel was told. Read-only:
     `record_digest` claims it."""
@@ -578,7 +552,9 @@ def compose_digest(store: Store, subscription: Subscription, now: datetime, sett
     told_terms = [_terms(sentence) for t in told for sentence in t.sentences]
     new = group_stories([a for a, _ in scored])
     ranked = []
-    for story, match in zip(new, match_told(new, [t.story for t in told]), strict=True):
+    ids = [a.id for story in [*new, *(t.story for t in told)] for a in story.articles]
+    matches = match_told(new, [t.story for t in told], vectors=article_vectors(store, ids), settings=settings)
+    for story, match in zip(new, matches, strict=True):
         # The story is told (and cited first) by its most relevant, then freshest, article.
         story.articles.sort(
             key=lambda a: (relevance.get(a.id, 0.0), a.published_at or a.ingested_at), reverse=True
