@@ -459,9 +459,10 @@ def told_stories(store: Store, channel_id: str, until: datetime) -> list[ToldSto
         "AND digest_story_id IS NULL ORDER BY posted_at DESC LIMIT ?",
         [channel_id, start, REPEAT_CANDIDATES],
     ).fetchall()
-    told = [t for t in found.values() if t.story.articles or t.sentences]
-    told += [ToldStory(None, story) for story in group_stories(store.get_many(row[0] for row in legacy))]
-    return [t for t in told if t.story.articles]
+    told = [t for t in found.values() if t.story.articles]  # (articles deleted since: nothing to match)
+    return told + [
+        ToldStory(None, story) for story in group_stories(store.get_many(row[0] for row in legacy))
+    ]
 
 
 def _candidates(
@@ -535,10 +536,10 @@ def compose_digest(store: Store, subscription: Subscription, now: datetime, sett
 
     New articles matching its topic (every new article without one) are grouped (one story,
     all its sources) and ranked. A story that continues one the channel was told (the same
-    event: `stories.match_told`, on the store's article vectors) is developing: told only by what it adds (`_update`), with the digests that told it; one
-    that adds nothing is left out. Any other story is new, told in 1–2 sentences. No
-    sentence repeats (or nearly repeats) one the channel was told. Read-only:
-    `record_digest` claims it."""
+    event: `stories.match_told`, on the store's article vectors) is developing: told only
+    by what it adds (`_update`), with the digests that told it; one that adds nothing is
+    left out. Any other story is new, told in 1–2 sentences. No sentence repeats (or nearly
+    repeats) one the channel was told. Read-only: `record_digest` claims it."""
     # Whole seconds, one behind now: an article stored during this second goes in the next
     # digest rather than falling between two (the store keeps second precision).
     until = now.astimezone(UTC).replace(microsecond=0) - timedelta(seconds=1)
