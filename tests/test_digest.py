@@ -597,3 +597,26 @@ def test_quiet_days_are_a_setting_of_the_subscription(store):
     assert _post(store, now, None).empty
     assert due_digests(store, now + timedelta(minutes=5), GRACE) == []
     assert digest_status(store, first.id, date(2026, 6, 1)) == "posted"
+
+
+def test_a_story_posted_before_tellings_were_recorded_still_develops(store):
+    """Digests posted by an older briefbot recorded only their articles (no tellings): a
+    follow-up of one of them is developing, told by its new facts, without a link."""
+    from news_followups import FLOOD_DAY1, FLOOD_DAY2, FLOOD_DAY2_NEW, FLOOD_FOLLOW_UP_TITLE, FLOOD_TITLE
+
+    subscription = _sub(store, "08:00", "UTC", created=utc(2026, 5, 1))
+    flood = _news(store, FLOOD_TITLE, FLOOD_DAY1, utc(2026, 6, 1, 6), "rivernews.example")
+    with store.transaction():
+        store.db.execute(
+            "INSERT INTO posted_stories (channel_id, article_id, posted_at) VALUES (?, ?, ?)",
+            [CHANNEL, flood, "2026-06-01T08:00:05Z"],
+        )
+        store.db.execute(
+            "UPDATE subscriptions SET last_digest_at = ? WHERE id = ?",
+            ["2026-06-01T08:00:04Z", subscription.id],
+        )
+    _news(store, FLOOD_FOLLOW_UP_TITLE, FLOOD_DAY2, utc(2026, 6, 1, 20), "wire.example")
+    digest = _post(store, utc(2026, 6, 2, 8, 0, 5), None)
+    [developing] = digest.developing_stories
+    assert set(developing.sentences) <= set(FLOOD_DAY2_NEW) and developing.earlier == ()
+    assert digest.new_stories == []

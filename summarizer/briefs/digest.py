@@ -343,20 +343,17 @@ class EarlierPost:
 class DigestStory:
     """One story of a digest: its citation (every source), its 1–2 sentence summary.
 
-    A developing story (`thread` set) continues one this channel was told before: its
-    summary holds only what the channel was not told, and `earlier` are the digests that
-    told it, oldest first."""
+    A developing story continues one this channel was told before: its summary holds only
+    what the channel was not told, and `earlier` are the digests that told it, oldest
+    first."""
 
     citation: Citation
     summary: str
     score: float
     sentences: tuple[str, ...] = ()  # the summary's sentences, recorded as told
-    thread: int | None = None  # developing: the digest_stories id of the first telling
+    developing: bool = False
+    thread: int | None = None  # developing: the digest_stories id of the story's first telling
     earlier: tuple[EarlierPost, ...] = ()
-
-    @property
-    def developing(self) -> bool:
-        return self.thread is not None
 
     @property
     def told_sentences(self) -> tuple[str, ...]:
@@ -585,8 +582,9 @@ def compose_digest(store: Store, subscription: Subscription, now: datetime, sett
                 " ".join(sentences),
                 key[0],
                 tuple(sentences),
-                continued.thread if continued else None,
-                tuple(continued.earlier) if continued else (),
+                developing=continued is not None,
+                thread=continued.thread if continued else None,
+                earlier=tuple(continued.earlier) if continued else (),
             )
         )
     return Digest(subscription, since, until, stories, matched=len(scored))
