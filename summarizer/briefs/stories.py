@@ -174,14 +174,6 @@ def terms(articles: Iterable[Article]) -> dict[str, float]:
     return {word: 1 + math.log(count) for word, count in counts.items()}
 
 
-def _cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    dot = sum(weight * b[word] for word, weight in a.items() if word in b)
-    norms = math.sqrt(sum(w * w for w in a.values())) * math.sqrt(sum(w * w for w in b.values()))
-    return dot / norms if norms else 0.0
-
-
 def dated(article: Article) -> datetime:
     """When an article happened: its publication date, else when it was stored."""
     return article.published_at or article.ingested_at
@@ -193,6 +185,7 @@ class _Profile:
 
     shingles: list[set]
     terms: dict[str, float]
+    terms_norm: float
     names: set[str]
     vector: np.ndarray
     first: datetime
@@ -201,9 +194,11 @@ class _Profile:
     @classmethod
     def of(cls, story: Story, vectors: Mapping[int, np.ndarray]) -> _Profile:
         centre = np.mean([vectors[a.id] for a in story.articles], axis=0)
+        weights = terms(story.articles)
         return cls(
             shingles=[shingles(f"{a.title}\n{a.text}") for a in story.articles],
-            terms=terms(story.articles),
+            terms=weights,
+            terms_norm=math.sqrt(sum(w * w for w in weights.values())),
             names=set().union(*(names(a) for a in story.articles)),
             vector=centre / max(float(np.linalg.norm(centre)), 1e-12),
             first=min(dated(a) for a in story.articles),
@@ -211,9 +206,12 @@ class _Profile:
         )
 
     def evidence(self, other: _Profile) -> Evidence:
+        small, large = sorted((self.terms, other.terms), key=len)
+        dot = sum(weight * large[word] for word, weight in small.items() if word in large)
+        norms = self.terms_norm * other.terms_norm
         return Evidence(
             containment=max(containment(a, b) for a in self.shingles for b in other.shingles),
-            terms=_cosine(self.terms, other.terms),
+            terms=dot / norms if norms else 0.0,
             passage=float(self.vector @ other.vector),
             shared_names=len(self.names & other.names),
         )
