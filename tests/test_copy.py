@@ -63,7 +63,12 @@ def _filled_sqlite(path: Path, settings: Settings) -> Store:
 
 
 def _all_rows(store: Store) -> dict[str, list[tuple]]:
-    order = {"meta": "key", "posted_stories": "channel_id, article_id", "article_vectors": "article_id"}
+    order = {
+        "meta": "key",
+        "posted_stories": "channel_id, article_id",
+        "posted_sentences": "digest_story_id, position",
+        "article_vectors": "article_id",
+    }
     rows = {}
     for table in table_counts(store):
         columns = ", ".join(store.table_columns(table))

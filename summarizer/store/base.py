@@ -39,6 +39,8 @@ TABLES = (
     "subscriptions",
     "digest_posts",
     "posted_stories",
+    "digest_stories",
+    "posted_sentences",
     "brief_requests",
     "article_vectors",
     "vector_queue",

@@ -20,6 +20,7 @@ BATCH = 1000
 _ORDER = {
     "meta": "key",
     "posted_stories": "channel_id, article_id",
+    "posted_sentences": "digest_story_id, position",
     "article_vectors": "article_id",
     "vector_queue": "article_id",
 }
