@@ -325,7 +325,8 @@ def _unknown_keys(env_file: Path) -> list[str]:
         if upper in SETTING_KEYS:
             continue
         hint = _did_you_mean(upper)
-        if hint or upper.startswith("BRIEFBOT_"):
+        # BRIEFBOT_TEST_* belong to the test suite (.ci/run's PostgreSQL server), not to briefbot.
+        if hint or (upper.startswith("BRIEFBOT_") and not upper.startswith("BRIEFBOT_TEST_")):
             warnings.append(f"environment: {key} is not a briefbot setting{hint}")
     return warnings
 

@@ -46,6 +46,20 @@ def store(settings: Settings):
     opened.close()
 
 
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """The PostgreSQL server of the test run (BRIEFBOT_TEST_POSTGRES_URL, set by .ci/run).
+
+    Without one, a test needing it skips, except in CI (env CI set), where it fails."""
+    url = os.environ.get("BRIEFBOT_TEST_POSTGRES_URL", "").strip()
+    if not url:
+        reason = "PostgreSQL tests need BRIEFBOT_TEST_POSTGRES_URL (.ci/run starts a server)"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return url
+
+
 @pytest.fixture
 def http_server() -> Iterator[LocalHTTPServer]:
     """A running LocalHTTPServer on 127.0.0.1 (tests/http_server.py), stopped at the end of the test."""
