@@ -101,6 +101,7 @@ class Settings:
     poll_max_items: int = 50
     poll_first_max_age: str = "3d"
     poll_max_backoff: str = "24h"
+    poll_lease: str = "10m"  # a poller holds the due feeds it took this long at most (then others may)
     # Search
     recency_weight: float = 0.5
     recency_half_life_hours: float = 48.0
@@ -182,7 +183,9 @@ class Settings:
     def _zero_or_more(cls, value: float) -> float:
         return _at_least(value, 0)
 
-    @field_validator("poll_interval", "poll_max_backoff", "digest_check_interval", "heartbeat_interval")
+    @field_validator(
+        "poll_interval", "poll_max_backoff", "poll_lease", "digest_check_interval", "heartbeat_interval"
+    )
     @classmethod
     def _interval(cls, value: str) -> str:
         return _check_duration(value, positive=True)
@@ -266,6 +269,11 @@ class Settings:
     def poll_max_backoff_delta(self) -> timedelta:
         """POLL_MAX_BACKOFF as a timedelta."""
         return parse_duration(self.poll_max_backoff)
+
+    @property
+    def poll_lease_delta(self) -> timedelta:
+        """POLL_LEASE as a timedelta."""
+        return parse_duration(self.poll_lease)
 
     @property
     def digest_grace_delta(self) -> timedelta:

@@ -368,3 +368,11 @@ def test_bot_without_network_is_one_line(tmp_path: Path):
     lines = output.strip().splitlines()
     assert lines[-1].startswith("cannot reach Discord at http://127.0.0.1:"), output
     assert len(lines) <= 5, output  # a few INFO log lines (logging in, shutdown), then ours
+
+
+def test_poll_every_stops_after_its_rounds_and_rounds_needs_every(seeded: str):
+    result = invoke("--db", seeded, "poll", "--every", "1s", "--rounds", "2")
+    assert result.exit_code == 0, result.output
+    assert result.output.count("no feeds yet") == 2
+    alone = invoke("--db", seeded, "poll", "--rounds", "2")
+    assert alone.exit_code == 2 and "--rounds goes with --every" in alone.output

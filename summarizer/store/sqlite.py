@@ -213,12 +213,23 @@ def _v4_article_vectors(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v5_poll_leases(db: sqlite_utils.Database) -> None:
+    """A due feed is polled by one process at a time (summarizer/sources/poll.py).
+
+    - `sources.leased_until`: until when a poller holds the feed (UTC; an expired lease, a
+      killed poller's, is free again); `leased_by`: which poller holds it.
+    """
+    db.table("sources").add_column("leased_until", str)
+    db.table("sources").add_column("leased_by", str)
+
+
 # Forward migrations: MIGRATIONS[i] takes the schema from version i to i + 1. Append only.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_initial,
     _v2_digest_claims,
     _v3_bot_state,
     _v4_article_vectors,
+    _v5_poll_leases,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -254,6 +265,10 @@ def scope_condition(scope: str | None, column: str = "scope") -> tuple[str, tupl
 
 class Store:
     """The article store. Open one per thread; SQLite handles the locking (WAL)."""
+
+    # Appended to a claiming sub-SELECT (poll leases): PostgreSQL's backend sets it to
+    # " FOR UPDATE SKIP LOCKED"; SQLite needs none (a write transaction holds the whole file).
+    skip_locked = ""
 
     def __init__(self, path: str | Path):
         self.path = str(path)
