@@ -1,5 +1,6 @@
 """Feed polling inside the bot process: every POLL_INTERVAL, `summarizer.sources.poll.poll_due` runs in
-the background worker thread, so commands are never blocked by it.
+the background worker thread, so commands are never blocked by it. With POLL_IN_BOT=false the
+bot does not poll: `briefbot poll --every` workers do (several bot shards, one database).
 
 A feed that fails FEED_DISABLE_AFTER polls in a row is disabled (no longer polled; as
 MonitoRSS does): logged once, and told once in the channel it was added in."""
@@ -116,4 +117,7 @@ class PollCog(commands.Cog):
 
 async def setup(bot: BriefBot) -> None:
     """discord.py extension entry point."""
+    if not bot.settings.poll_in_bot:
+        log.info("feeds are polled by `briefbot poll` workers, not by this bot (POLL_IN_BOT=false)")
+        return
     await bot.add_cog(PollCog(bot))

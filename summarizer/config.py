@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from dotenv import dotenv_values
-from pydantic import ConfigDict, ValidationError, create_model, field_validator
+from pydantic import ConfigDict, ValidationError, ValidationInfo, create_model, field_validator
 from pydantic.dataclasses import dataclass
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -118,6 +118,10 @@ class Settings:
     discord_guild_id: str = ""
     discord_api_base: str = ""
     discord_gateway_url: str = ""
+    # Shards (large bots): this process runs shards SHARD_IDS ("0,1"; empty = all) of SHARD_COUNT
+    shard_count: int = 1
+    shard_ids: str = ""
+    poll_in_bot: bool = True  # false: feeds are polled by separate `briefbot poll --every` workers
     # Digests
     digest_time: str = "08:00"
     digest_timezone: str = "UTC"
@@ -171,6 +175,7 @@ class Settings:
         "digest_max_stories",
         "feed_disable_after",
         "digest_retire_after",
+        "shard_count",
     )
     @classmethod
     def _one_or_more(cls, value: int) -> int:
@@ -222,6 +227,24 @@ class Settings:
     def _ws_url(cls, value: str) -> str:
         return _url_or_empty(value, "ws")
 
+    @field_validator("shard_ids")
+    @classmethod
+    def _shard_ids(cls, value: str, info: ValidationInfo) -> str:
+        count = info.data.get("shard_count")
+        if count is None:
+            return value  # SHARD_COUNT itself is wrong: that error is the one to read
+        ids = [part.strip() for part in value.split(",") if part.strip()]
+        if not all(part.isdigit() for part in ids):
+            raise ValueError("must be shard numbers separated by commas (e.g. 0,1), or empty for all")
+        outside = [part for part in ids if int(part) >= count]
+        if outside:
+            raise ValueError(
+                f"shard {outside[0]} does not exist: with SHARD_COUNT={count} the shards are 0 to {count - 1}"
+            )
+        if len(set(map(int, ids))) != len(ids):
+            raise ValueError("names a shard twice")
+        return ",".join(ids)
+
     @field_validator("digest_time")
     @classmethod
     def _time_of_day(cls, value: str) -> str:
@@ -269,6 +292,13 @@ class Settings:
     def poll_max_backoff_delta(self) -> timedelta:
         """POLL_MAX_BACKOFF as a timedelta."""
         return parse_duration(self.poll_max_backoff)
+
+    @property
+    def shard_id_list(self) -> list[int]:
+        """The shards this process runs: SHARD_IDS, or every shard of SHARD_COUNT."""
+        if not self.shard_ids:
+            return list(range(self.shard_count))
+        return [int(part) for part in self.shard_ids.split(",")]
 
     @property
     def poll_lease_delta(self) -> timedelta:
