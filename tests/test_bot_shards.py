@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from discord_double import DiscordDouble, shard_of
+from discord_double import DiscordDouble, bot_settings, running_bot, shard_of
 
 from summarizer.briefs.digest import subscribe
 from summarizer.config import Settings
@@ -163,3 +163,39 @@ async def test_two_shard_processes_post_each_digest_once_by_the_right_shard(tmp_
         assert "on shard(s) " + ("0" if name == 0 else "1") + " of 2" in text
         assert double.token not in text
     assert sorted(tuple(p["shard"]) for p in double.identify_payloads) == [(0, 2), (1, 2), (1, 2)]
+
+
+async def test_one_process_running_both_shards_answers_every_guild_on_its_own_connection(settings):
+    async with DiscordDouble(guilds=GUILDS, shard_count=SHARDS) as double:
+        async with running_bot(bot_settings(settings, double, shard_count=SHARDS)) as bot:
+            assert double.connected_shards() == [0, 1]
+            assert sorted(str(guild.id) for guild in bot.guilds) == sorted(GUILDS)
+            for guild in GUILDS:
+                ix = await double.slash("digest list", guild_id=guild)
+                reply = await ix.wait_response()
+                assert "No channel in this server has a daily digest" in reply["data"]["content"]
+                session = double.sessions[shard_of(guild, SHARDS)]
+                assert any(
+                    f["d"]["id"] == ix.id for f in session.sent_events if f["t"] == "INTERACTION_CREATE"
+                )
+    assert sorted(tuple(p["shard"]) for p in double.identify_payloads) == [(0, 2), (1, 2)]
+
+
+async def test_a_shard_process_gets_only_its_shards_guilds(settings):
+    async with DiscordDouble(guilds=GUILDS, shard_count=SHARDS) as double:
+        async with running_bot(bot_settings(settings, double, shard_count=SHARDS, shard_ids="1")) as bot:
+            assert double.connected_shards() == [1]
+            on_shard_1 = sorted(g for g in GUILDS if shard_of(g, SHARDS) == 1)
+            assert sorted(str(guild.id) for guild in bot.guilds) == on_shard_1
+            assert [bot.serves_guild(g) for g in sorted(GUILDS)] == [g in on_shard_1 for g in sorted(GUILDS)]
+
+
+async def test_with_poll_in_bot_false_the_bot_leaves_due_feeds_to_the_workers(settings, http_server):
+    feed = http_server.route("/feed.xml", "<rss/>", content_type="application/rss+xml")
+    with closing(Store(settings.database_path)) as store:
+        store.add_source(feed)
+    async with DiscordDouble() as double:
+        async with running_bot(bot_settings(settings, double, poll_in_bot=False)) as bot:
+            await asyncio.sleep(1.0)
+            assert bot.get_cog("PollCog") is None
+    assert http_server.requests_to("/feed.xml") == []
