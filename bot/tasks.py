@@ -9,31 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
 
 import discord
 from discord.ext import commands, tasks
 
-from summarizer.sources.poll import PollReport, poll_due
-from summarizer.store import Store, utc_iso
+from summarizer.sources.poll import PollReport, disable_source, poll_due
 
 from .app import NO_MENTIONS, BriefBot
 from .render import CONTENT_LIMIT, escape, safe_url, truncate
 
 log = logging.getLogger(__name__)
-
-
-def disable_source(store: Store, source_id: int, reason: str, now: datetime) -> dict | None:
-    """Stop polling a feed; returns its row when this call disabled it (None if it already was)."""
-    with store.transaction():
-        cursor = store.db.execute(
-            "UPDATE sources SET disabled_at = ?, disabled_reason = ? WHERE id = ? AND disabled_at IS NULL",
-            [utc_iso(now), reason, source_id],
-        )
-    if cursor.rowcount == 0:
-        return None
-    rows = list(store.db.query("SELECT * FROM sources WHERE id = ?", [source_id]))
-    return rows[0] if rows else None
 
 
 def disabled_notice(source: dict, failures: int) -> str:

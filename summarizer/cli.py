@@ -377,13 +377,22 @@ def poll(ctx: Context, every: float | None, rounds: int | None) -> None:
 
 def _poll_rounds(ctx: Context, every: float | None, rounds: int | None) -> None:
     """`briefbot poll`'s loop: poll, print the reports, sleep `every` seconds, `rounds` times."""
-    from summarizer.sources.poll import poll_due
+    from summarizer.sources.poll import disable_source, poll_due
 
     done = 0
     while True:
         reports = poll_due(ctx.store, ctx.settings)
         for report in reports:
             out.print(report.describe(), soft_wrap=True, markup=False)
+            if report.failures >= ctx.settings.feed_disable_after and disable_source(
+                ctx.store, report.source_id, report.error, datetime.now(UTC)
+            ):
+                out.print(
+                    f"{report.title}: disabled after {report.failures} failed polls in a row "
+                    "(FEED_DISABLE_AFTER); `/sources add` it again in Discord to resume",
+                    soft_wrap=True,
+                    markup=False,
+                )
         if not reports:
             out.print(_nothing_due(ctx.store), markup=False)
         done += 1

@@ -236,6 +236,20 @@ def _poll_batch(store: Store, due: list[dict], settings: Settings, now: datetime
     return [report for report in reports if report is not None]
 
 
+def disable_source(store: Store, source_id: int, reason: str, now: datetime) -> dict | None:
+    """Stop polling a feed (it failed FEED_DISABLE_AFTER polls in a row); returns its row when
+    this call disabled it (None if it already was)."""
+    with store.transaction():
+        cursor = store.db.execute(
+            "UPDATE sources SET disabled_at = ?, disabled_reason = ? WHERE id = ? AND disabled_at IS NULL",
+            [utc_iso(now), reason, source_id],
+        )
+    if cursor.rowcount == 0:
+        return None
+    rows = list(store.db.query("SELECT * FROM sources WHERE id = ?", [source_id]))
+    return rows[0] if rows else None
+
+
 def add_feed(store: Store, url: str, settings: Settings, scope: str = GLOBAL_SCOPE) -> tuple[dict, bool]:
     """Check that `url` is a readable feed, then register it for polling.
 
