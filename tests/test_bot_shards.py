@@ -108,7 +108,11 @@ async def test_two_shard_processes_post_each_digest_once_by_the_right_shard(tmp_
     subscribe_due(database, first)
 
     async with DiscordDouble(guilds=GUILDS, shard_count=SHARDS, max_lifetime=190) as double:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SHARD_", "POLL_"))}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("DISCORD_", "SHARD_", "POLL_", "DATABASE_"))
+        }
         env.update(
             HOME=str(tmp_path),
             MODEL_CACHE_DIR=str(model_cache_dir(Settings())),

@@ -46,11 +46,26 @@ def serve_feeds(server, count: int, delay: float) -> list[str]:
     return paths
 
 
+@pytest.fixture
+def database(tmp_path: Path) -> str:
+    """The one store the pollers share (a SQLite file; the place to name PostgreSQL)."""
+    return str(tmp_path / "shared.db")
+
+
+def database_env(database: str) -> dict[str, str]:
+    """What points a briefbot process at `database`."""
+    return {"DATABASE_PATH": database}
+
+
+def open_database(database: str) -> Store:
+    return Store(database)
+
+
 def poller_env(database: str, **settings: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "POLL_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "POLL_", "DATABASE_"))}
     env.update(
         PYTHONPATH=str(REPO),
-        DATABASE_PATH=database,
+        **database_env(database),
         ALLOW_PRIVATE_URLS="true",
         VECTOR_SEARCH="false",
         **settings,
@@ -69,10 +84,9 @@ def start_poller(env: dict[str, str], cwd: Path) -> subprocess.Popen:
     )
 
 
-def test_two_pollers_at_once_fetch_each_due_feed_once(tmp_path, http_server):
-    database = str(tmp_path / "shared.db")
+def test_two_pollers_at_once_fetch_each_due_feed_once(tmp_path, http_server, database):
     paths = serve_feeds(http_server, FEEDS, delay=1.5)
-    with closing(Store(database)) as store:
+    with closing(open_database(database)) as store:
         for path in paths:
             store.add_source(http_server.url(path))
     env = poller_env(database)
@@ -83,16 +97,15 @@ def test_two_pollers_at_once_fetch_each_due_feed_once(tmp_path, http_server):
     assert [len(http_server.requests_to(path)) for path in paths] == [1] * FEEDS
     polled = [output.count(": 2 added") for output in outputs]
     assert sum(polled) == FEEDS, outputs
-    with closing(Store(database)) as store:
+    with closing(open_database(database)) as store:
         assert store.count() == 2 * FEEDS
         rows = store.list_sources()
     assert all(row["last_ok"] and row["leased_by"] is None for row in rows)  # released
 
 
-def test_a_killed_pollers_feeds_are_polled_again_once_its_lease_expires(tmp_path, http_server):
-    database = str(tmp_path / "shared.db")
+def test_a_killed_pollers_feeds_are_polled_again_once_its_lease_expires(tmp_path, http_server, database):
     (path,) = serve_feeds(http_server, 1, delay=10.0)  # still downloading when it is killed
-    with closing(Store(database)) as store:
+    with closing(open_database(database)) as store:
         store.add_source(http_server.url(path))
     env = poller_env(database, POLL_LEASE="4s")
     killed = start_poller(env, tmp_path)
@@ -127,7 +140,7 @@ def test_a_killed_pollers_feeds_are_polled_again_once_its_lease_expires(tmp_path
     assert late.returncode == 0, late.stdout + late.stderr
     assert "2 added" in late.stdout, late.stdout
     assert len(http_server.requests_to(path)) == 2
-    with closing(Store(database)) as store:
+    with closing(open_database(database)) as store:
         assert store.count() == 2
         (row,) = store.list_sources()
     assert row["last_ok"] and row["leased_by"] is None
