@@ -161,3 +161,38 @@ def test_a_claimed_feed_is_not_claimed_again_until_released_or_expired(store, se
     later = now + timedelta(minutes=11)  # poller-2 and poller-3 never came back
     assert len(claim_due(store, later, "poller-4", later + timedelta(minutes=10), limit=5)) == 2
     assert poll_due(store, settings, now) == []  # everything is leased to poller-4
+
+
+def test_sigterm_stops_a_poller_cleanly_and_gives_its_feeds_back_at_once(tmp_path, http_server, database):
+    (path,) = serve_feeds(http_server, 1, delay=3.0)
+    with closing(open_database(database)) as store:
+        store.add_source(http_server.url(path))
+    env = poller_env(database)
+    poller = subprocess.Popen(
+        [sys.executable, "-m", "summarizer.cli", "poll", "--every", "60s"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not http_server.requests_to(path) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    poller.send_signal(signal.SIGTERM)  # docker stop, mid-download
+    output = poller.communicate(timeout=30)[0]
+    assert poller.returncode == 0 and output.strip().endswith("stopped"), output
+    assert "Traceback" not in output
+    with closing(open_database(database)) as store:
+        (row,) = store.list_sources()
+    assert row["leased_by"] is None and row["last_polled_at"] is None  # given back, not polled
+
+    http_server.route(path, feed_document(http_server, 0), content_type="application/rss+xml")
+    again = subprocess.run(
+        [sys.executable, "-m", "summarizer.cli", "poll"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert "2 added" in again.stdout, again.stdout + again.stderr
