@@ -168,8 +168,10 @@ class BriefBot(commands.AutoShardedBot):
             chunk_guilds_at_startup=False,
             guild_ready_timeout=0.5,
             tree_cls=BriefTree,
-            shard_count=settings.shard_count,
-            shard_ids=settings.shard_id_list,
+            # SHARD_COUNT=0: None for both, discord.py's defaults: it asks Discord for the count
+            # (GET /gateway/bot) and runs every shard (its type hints omit the None it accepts).
+            shard_count=settings.shard_count or None,
+            shard_ids=settings.shard_id_list or None,  # type: ignore[arg-type]
         )
         self.settings = settings
         self.clock: Callable[[], datetime] = clock or utc_now
@@ -284,7 +286,10 @@ class BriefBot(commands.AutoShardedBot):
             log.warning("could not apologise for an unfinished answer", exc_info=True)
 
     def serves_guild(self, guild_id: int | str) -> bool:
-        """Whether `guild_id` is on one of this process's shards."""
+        """Whether `guild_id` is on one of this process's shards (all of them when this process
+        runs every shard)."""
+        if not self.settings.shard_ids:
+            return True
         return shard_of(guild_id, self.settings.shard_count) in self.settings.shard_id_list
 
     async def on_ready(self) -> None:
@@ -292,8 +297,8 @@ class BriefBot(commands.AutoShardedBot):
             "connected as %s to %d guild(s) on shard(s) %s of %d",
             self.user,
             len(self.guilds),
-            ",".join(map(str, self.settings.shard_id_list)),
-            self.settings.shard_count,
+            ",".join(map(str, self.shard_ids or range(self.shard_count or 1))),
+            self.shard_count,
         )
 
     async def _on_app_command_error(

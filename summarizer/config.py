@@ -119,6 +119,7 @@ class Settings:
     discord_api_base: str = ""
     discord_gateway_url: str = ""
     # Shards (large bots): this process runs shards SHARD_IDS ("0,1"; empty = all) of SHARD_COUNT
+    # (0: as many as Discord recommends, asked at start, all in this process)
     shard_count: int = 1
     shard_ids: str = ""
     poll_in_bot: bool = True  # false: feeds are polled by separate `briefbot poll --every` workers
@@ -175,14 +176,18 @@ class Settings:
         "digest_max_stories",
         "feed_disable_after",
         "digest_retire_after",
-        "shard_count",
     )
     @classmethod
     def _one_or_more(cls, value: int) -> int:
         return _at_least(value, 1)
 
     @field_validator(
-        "http_max_redirects", "recency_weight", "brief_cooldown_rate", "shutdown_grace", "max_feeds_per_guild"
+        "http_max_redirects",
+        "recency_weight",
+        "brief_cooldown_rate",
+        "shutdown_grace",
+        "max_feeds_per_guild",
+        "shard_count",
     )
     @classmethod
     def _zero_or_more(cls, value: float) -> float:
@@ -234,6 +239,10 @@ class Settings:
         if count is None:
             return value  # SHARD_COUNT itself is wrong: that error is the one to read
         ids = [part.strip() for part in value.split(",") if part.strip()]
+        if ids and count == 0:
+            raise ValueError(
+                "needs a SHARD_COUNT: with SHARD_COUNT=0 (as Discord recommends) one process runs all"
+            )
         if not all(part.isdigit() for part in ids):
             raise ValueError("must be shard numbers separated by commas (e.g. 0,1), or empty for all")
         outside = [part for part in ids if int(part) >= count]
@@ -295,7 +304,8 @@ class Settings:
 
     @property
     def shard_id_list(self) -> list[int]:
-        """The shards this process runs: SHARD_IDS, or every shard of SHARD_COUNT."""
+        """The shards this process runs: SHARD_IDS, or every shard of SHARD_COUNT (none listed
+        for SHARD_COUNT=0: the count is Discord's, known once connected)."""
         if not self.shard_ids:
             return list(range(self.shard_count))
         return [int(part) for part in self.shard_ids.split(",")]

@@ -185,6 +185,15 @@ async def test_one_process_running_both_shards_answers_every_guild_on_its_own_co
     assert sorted(tuple(p["shard"]) for p in double.identify_payloads) == [(0, 2), (1, 2)]
 
 
+async def test_shard_count_0_runs_as_many_shards_as_discord_recommends(settings):
+    async with DiscordDouble(guilds=GUILDS, shard_count=SHARDS) as double:
+        async with running_bot(bot_settings(settings, double, shard_count=0)) as bot:
+            assert double.calls_to("GET /gateway/bot") and bot.shard_count == SHARDS
+            assert double.connected_shards() == [0, 1]
+            assert sorted(str(guild.id) for guild in bot.guilds) == sorted(GUILDS)
+            assert all(bot.serves_guild(guild) for guild in GUILDS)
+
+
 async def test_a_shard_process_gets_only_its_shards_guilds(settings):
     async with DiscordDouble(guilds=GUILDS, shard_count=SHARDS) as double:
         async with running_bot(bot_settings(settings, double, shard_count=SHARDS, shard_ids="1")) as bot:
