@@ -1,5 +1,12 @@
-"""`/brief topic [mode] [articles] [since] [private]`: a cited summary, with buttons to make it
-longer, shorter or switch mode (editing the same message), and topic autocomplete.
+"""`/brief topic [mode] [articles] [since] [new_since] [private]`: a cited summary, with buttons
+to make it longer, shorter, switch mode or show what's new (editing the same message), and
+topic autocomplete.
+
+`new_since` makes it an update brief: only what the articles after that moment add (a
+duration like 24h, a date, or `last digest`, this channel's last daily digest). The "What's
+new" button under a plain brief turns it into the update since this channel's last digest
+(24 hours without one). An update's moment is fixed when asked and stored with the request,
+so its Longer/Shorter buttons keep telling the same update.
 
 The command defers at once (the summary runs in a worker thread), then edits its reply; when
 that final edit fails (rate limits past discord.py's retries), the answer goes out as a
@@ -33,7 +40,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from summarizer.errors import BriefbotError
+from summarizer.briefs.digest import get_subscription
+from summarizer.errors import BriefbotError, DigestError, QueryError
 from summarizer.models import Brief
 from summarizer.store import Store, parse_utc, utc_iso
 from summarizer.store.search import describe_window, parse_since
@@ -41,7 +49,7 @@ from summarizer.summaries import MODES, get_summarizer, ready_modes
 
 from .app import NO_MENTIONS, BriefBot, scope_of
 from .load import ModeLoad
-from .render import brief_embed, escape, truncate
+from .render import brief_embed, escape, timestamp, truncate
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +70,7 @@ HARD_LIMIT_FACTOR = 3  # a brief unanswered after this many queue deadlines gets
 TOKEN_MARGIN = 14 * 60.0  # seconds: every answer goes out before the 15-minute token expires
 # custom_id: brief:<action>:<request id, base 36>:<mode shown>:<words shown> (<= 100 chars)
 BUTTON_TEMPLATE = (
-    r"brief:(?P<action>longer|shorter|to-[a-z]+):(?P<rid>[0-9a-z]{1,12})"
+    r"brief:(?P<action>longer|shorter|whats-new|to-[a-z]+):(?P<rid>[0-9a-z]{1,12})"
     r":(?P<mode>[a-z]{1,20}):(?P<words>\d{1,4})"
 )
 
@@ -71,6 +79,13 @@ SLOW_TEXT = "This brief took too long to prepare; please try again in a minute."
 DOWNGRADE_NOTE = "{mode} summaries are busy right now, so this is the fast extractive summary."
 EXPIRED_TEXT = "This brief has expired; run `/brief` again."
 NOT_YOURS_TEXT = "Only the person who asked for this brief can change it; run `/brief` for your own."
+WHATS_NEW = "whats-new"
+WHATS_NEW_FALLBACK = timedelta(hours=24)  # "What's new" in a channel without a digest
+LAST_DIGEST = {"last digest", "last-digest", "lastdigest", "digest"}
+NO_DIGEST_TEXT = (
+    "This channel has no daily digest yet, so there is no last digest to start from: "
+    "use a duration like 24h or 3d, or a date like 2026-11-01."
+)
 
 
 @dataclass(frozen=True)
@@ -84,6 +99,7 @@ class BriefRequest:
     since: str | None
     scope: str
     user_id: int
+    new_since: str | None = None  # an update brief: new since this moment (utc_iso)
 
     def longer(self) -> BriefRequest:
         """The same request one length step longer (up to the last of WORD_STEPS)."""
@@ -107,9 +123,9 @@ def save_request(store: Store, request: BriefRequest, now: datetime, keep: timed
     than `keep` are deleted on the way (their buttons answer 'expired')."""
     with store.transaction():
         store.db.execute("DELETE FROM brief_requests WHERE created_at < ?", [utc_iso(now - keep)])
-        cursor = store.db.execute(
-            "INSERT INTO brief_requests (topic, articles, since, scope, user_id, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+        row = store.db.execute(
+            "INSERT INTO brief_requests (topic, articles, since, scope, user_id, created_at, new_since) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
             [
                 request.topic,
                 request.articles,
@@ -117,9 +133,10 @@ def save_request(store: Store, request: BriefRequest, now: datetime, keep: timed
                 request.scope,
                 str(request.user_id),
                 utc_iso(now),
+                request.new_since,
             ],
-        )
-    return int(cursor.lastrowid or 0)
+        ).fetchone()
+    return int(row[0])
 
 
 def load_request(
@@ -128,14 +145,43 @@ def load_request(
     """The stored request `request_id` shown in `mode` with `words`, or None when it is
     unknown or older than `not_before`."""
     row = store.db.execute(
-        "SELECT topic, articles, since, scope, user_id, created_at FROM brief_requests WHERE id = ?",
+        "SELECT topic, articles, since, scope, user_id, created_at, new_since FROM brief_requests "
+        "WHERE id = ?",
         [request_id],
     ).fetchone()
     created = parse_utc(row[5]) if row else None
     if row is None or created is None or created < not_before:
         return None
-    topic, articles, since, scope, user_id, _ = row
-    return BriefRequest(topic, mode, words, articles, since, scope, int(user_id))
+    topic, articles, since, scope, user_id, _, new_since = row
+    return BriefRequest(topic, mode, words, articles, since, scope, int(user_id), new_since)
+
+
+def last_digest_at(store: Store, channel_id: str) -> datetime | None:
+    """When this channel's last daily digest was cut (None: no digest yet)."""
+    subscription = get_subscription(store, channel_id)
+    return subscription.last_digest_at if subscription else None
+
+
+def resolve_new_since(store: Store, text: str, channel_id: str, now: datetime) -> datetime:
+    """The moment `new_since` names: a duration back from now (24h, 3d), a date, or 'last
+    digest' (this channel's). Raises BriefbotError saying what works."""
+    if " ".join(text.lower().split()) in LAST_DIGEST:
+        moment = last_digest_at(store, channel_id)
+        if moment is None:
+            raise DigestError(NO_DIGEST_TEXT)
+        return moment
+    try:
+        return parse_since(text, now)
+    except BriefbotError:
+        raise QueryError(
+            f"can't read new_since={text!r}: use a duration like 24h or 3d, a date like "
+            "2026-11-01, or 'last digest' (this channel's last daily digest)"
+        ) from None
+
+
+def whats_new_since(store: Store, channel_id: str, now: datetime) -> datetime:
+    """What the "What's new" button starts from: the channel's last digest, else 24 hours ago."""
+    return last_digest_at(store, channel_id) or now - WHATS_NEW_FALLBACK
 
 
 def run_brief(store: Store, topic: str, **options) -> Brief:
@@ -173,6 +219,15 @@ def no_match_text(brief: Brief, since_words: str) -> str:
         f"({since_words}).\n"
         "Try other words, a wider `since` (or none), or add sources with "
         "`/sources add` or `/sources ingest`."
+    )
+
+
+def no_news_text(brief: Brief, new_since: datetime) -> str:
+    """An update brief with nothing new: since when, and what to try."""
+    topic = escape(truncate(brief.topic, 200))
+    return (
+        f"Nothing new about **{topic}** since {timestamp(new_since, 'f')}.\n"
+        "Try an earlier `new_since`, or a plain `/brief` for everything stored on it."
     )
 
 
@@ -247,6 +302,8 @@ def brief_view(bot: BriefBot, request_id: int, request: BriefRequest) -> discord
     shown = (request_id, request.mode, request.words)
     view.add_item(BriefButton("longer", *shown, label="Longer", disabled=request.longer() == request))
     view.add_item(BriefButton("shorter", *shown, label="Shorter", disabled=request.shorter() == request))
+    if request.new_since is None:
+        view.add_item(BriefButton(WHATS_NEW, *shown, label="What's new"))
     for mode in ready_modes(bot.settings):  # no button that can only fail
         if mode != request.mode:
             view.add_item(BriefButton(f"to-{mode}", *shown, label=mode.capitalize()))
@@ -360,6 +417,7 @@ class BriefCog(commands.Cog):
         mode="How to summarize (default: the server's default mode)",
         articles="How many articles to draw from (1-10)",
         since="Only articles from this window: 24h, 7d, or a date like 2026-11-01",
+        new_since="Only what is new since: 24h, 3d, a date like 2026-11-01, or 'last digest'",
         private="Only you see the answer",
     )
     @app_commands.choices(mode=[app_commands.Choice(name=m, value=m) for m in MODES])
@@ -371,6 +429,7 @@ class BriefCog(commands.Cog):
         mode: str | None = None,
         articles: app_commands.Range[int, 1, MAX_ARTICLES] | None = None,
         since: app_commands.Range[str, 1, 40] | None = None,
+        new_since: app_commands.Range[str, 1, 40] | None = None,
         private: bool = False,
     ) -> None:
         started = time.monotonic()
@@ -383,6 +442,18 @@ class BriefCog(commands.Cog):
                 allowed_mentions=NO_MENTIONS,
             )
             return
+        update_from = None
+        if new_since:  # checked before answering, so a mistake is told to the user alone
+            try:
+                moment = await self.bot.in_store(
+                    resolve_new_since, new_since, str(interaction.channel_id), self.bot.clock(), quick=True
+                )
+            except BriefbotError as error:
+                await interaction.response.send_message(
+                    escape(str(error)), ephemeral=True, allowed_mentions=NO_MENTIONS
+                )
+                return
+            update_from = utc_iso(moment)
         await interaction.response.defer(thinking=True, ephemeral=private)
         request = BriefRequest(
             topic=topic,
@@ -392,6 +463,7 @@ class BriefCog(commands.Cog):
             since=since,
             scope=scope_of(interaction),
             user_id=interaction.user.id,
+            new_since=update_from,
         )
         answered, embed, text = await self.compose(request, started, fallback=True)
         view = None
@@ -433,6 +505,7 @@ class BriefCog(commands.Cog):
             since = parse_since(request.since, now) if request.since else None
         except (ValueError, BriefbotError) as error:
             return request, None, escape(str(error))  # the engine's message names `since` and what it takes
+        new_since = parse_utc(request.new_since)
         mode, note = self._admit(request.mode, fallback)
         if mode is None:
             return request, None, BUSY_TEXT
@@ -452,6 +525,7 @@ class BriefCog(commands.Cog):
                     since=since,
                     scope=request.scope,
                     now=now,
+                    new_since=new_since,
                 ),
                 self.hard_limit,
             )
@@ -462,9 +536,11 @@ class BriefCog(commands.Cog):
             return request, None, escape(str(error))
         finally:
             self.load.done(mode, elapsed)
+        if result.empty and new_since is not None:
+            return request, None, no_news_text(result, new_since)
         if result.empty:
             return request, None, no_match_text(result, describe_window(since, now))
-        return request, brief_embed(result, time.monotonic() - started), note
+        return request, brief_embed(result, time.monotonic() - started, new_since), note
 
     async def finish(
         self,
@@ -516,9 +592,22 @@ class BriefCog(commands.Cog):
                     NOT_YOURS_TEXT, ephemeral=True, allowed_mentions=NO_MENTIONS
                 )
                 return
+            if button.action == WHATS_NEW:
+                await self.whats_new(interaction, request)
+                return
             await self.rerun(interaction, button.request_id, request.after(button.action))
         except Exception as error:
             await bot.report_failure(interaction, error, f"button {button.custom_id}")
+
+    async def whats_new(self, interaction: discord.Interaction, request: BriefRequest) -> None:
+        """The "What's new" button: the same brief as an update since this channel's last
+        digest (else 24 hours), stored as a request of its own so its buttons keep it."""
+        bot, now = self.bot, self.bot.clock()
+        moment = await bot.in_store(whats_new_since, str(interaction.channel_id), now, quick=True)
+        update = replace(request, new_since=utc_iso(moment))
+        keep = timedelta(hours=bot.settings.brief_buttons_hours)
+        request_id = await bot.in_store(save_request, update, now, keep, quick=True)
+        await self.rerun(interaction, request_id, update)
 
     async def expired(self, interaction: discord.Interaction) -> None:
         """A click on a brief whose request is gone: remove its buttons and say so."""

@@ -1,13 +1,18 @@
 """`/digest` commands and the scheduler that posts each channel's daily digest on time.
 
 Commands (guild only; every command and option described):
-- `/digest subscribe [topic] [time] [timezone] [max_stories]`, `/digest unsubscribe`: need
+- `/digest subscribe [topic] [time] [timezone] [max_stories] [quiet]`, `/digest unsubscribe`: need
   Manage Server. Discord ignores default permissions on subcommands (only a top-level command
   carries them, and `/digest list`/`preview` are for everyone), so the check runs at run
   time (bot.checks.require_manage_guild) and refuses with a clear ephemeral message.
 - `/digest list`: the server's digests and when each runs next.
 - `/digest preview`: this channel's next digest as it would look now (ephemeral; nothing
   is recorded).
+
+A digest is an update: New stories, then Developing stories (ones this channel was told
+before, told only by what they add, with a link to the digest that told them). A day with
+nothing new says so in one line, or posts nothing when the subscription is `quiet: skip`
+(claimed all the same, so the day is settled once).
 
 Scheduler: a discord.ext.tasks loop every `settings.digest_check_interval` (first run at
 start, which is the catch-up within `digest_grace`). Each due digest is composed in a worker
@@ -56,6 +61,7 @@ RETRY_AFTER_FAILURE = timedelta(minutes=10)  # a channel we could not post to wa
 STOP_WAIT_SECONDS = 20.0  # at shutdown, how long a digest being posted may take to finish
 SUMMARY_CHARS = 1500  # a story's summary in its embed (1-2 sentences are far shorter)
 ALSO_SOURCES = 5  # other sources linked under a story
+EARLIER_LINKS = 3  # earlier digests linked under a developing story (the latest ones)
 # Discord error codes meaning the channel itself is unusable: Unknown Channel, Missing Access,
 # Missing Permissions. Anything else (rate limits, outages) is retried without counting.
 CHANNEL_GONE = {
@@ -65,8 +71,17 @@ CHANNEL_GONE = {
 }
 
 
+def _earlier_line(story: engine.DigestStory) -> str:
+    """'Earlier: Mon 1 Jun, Tue 2 Jun' linking the digests that told a developing story."""
+    shown = [
+        link(post.local_date.strftime("%a %d %b"), post.jump_url) for post in story.earlier[-EARLIER_LINKS:]
+    ]
+    return "Earlier: " + ", ".join(shown) if shown else ""
+
+
 def _story_embed(story: engine.DigestStory) -> discord.Embed:
-    """One story: its linked title, its 1-2 sentences, its source and the other sources."""
+    """One story: its linked title, its 1-2 sentences, its source and the other sources (and,
+    when developing, the earlier digests that told it)."""
     citation = story.citation
     title = truncate(f"{citation.number}. {escape(citation.title or citation.site)}", TITLE_LIMIT)
     details = [link(citation.site or "source", citation.url)]
@@ -79,6 +94,8 @@ def _story_embed(story: engine.DigestStory) -> discord.Embed:
             link(site or "link", url) for site, url in citation.also[:ALSO_SOURCES]
         )
     lines.append(line)
+    if story.developing and story.earlier:
+        lines.append(_earlier_line(story))
     return discord.Embed(
         title=title,
         description=truncate("\n".join(lines), DESCRIPTION_LIMIT),
@@ -89,20 +106,38 @@ def _story_embed(story: engine.DigestStory) -> discord.Embed:
 
 def digest_messages(digest: engine.Digest, local_date: date, *, preview: bool = False) -> list[dict]:
     """The digest as messages (`content`, `embeds` keyword arguments for send): a header,
-    then one embed per story, batched within Discord's per-message limits."""
+    the New stories, then the Developing stories, one embed per story, batched within
+    Discord's per-message limits. A digest with nothing new is one line (none at all when
+    the subscription skips quiet days, except in a preview, which says so)."""
     subscription = digest.subscription
     about = f" about **{escape(subscription.topic)}**" if subscription.topic else ""
     heading = f"**Daily digest**{about} · {local_date.strftime('%A %d %B %Y')}"  # bold never nested
     if preview:
         heading = f"Preview (nothing is posted) · {heading}"
     if digest.empty:
-        text = f"{heading}\nNo new stories{about} since {timestamp(digest.since, 'f')}."
+        if subscription.quiet == "skip" and not preview:
+            return []
+        text = f"{heading} · No new stories since {timestamp(digest.since, 'f')}."
+        if preview and subscription.quiet == "skip":
+            text += " (This channel skips such days: nothing would be posted.)"
         return [{"content": truncate(text, CONTENT_LIMIT)}]
-    count = len(digest.stories)
-    heading += f"\n{count} new stor{'y' if count == 1 else 'ies'} since {timestamp(digest.since, 'f')}"
-    batches = message_batches([_story_embed(story) for story in digest.stories])
-    messages: list[dict] = [{"embeds": batch} for batch in batches]
-    messages[0]["content"] = truncate(heading, CONTENT_LIMIT)
+    counts = []
+    for stories, word in ((digest.new_stories, "new"), (digest.developing_stories, "developing")):
+        if stories:
+            counts.append(f"{len(stories)} {word} stor{'y' if len(stories) == 1 else 'ies'}")
+    heading += f"\n{' and '.join(counts)} since {timestamp(digest.since, 'f')}"
+    messages: list[dict] = []
+    for stories, title in (
+        (digest.new_stories, "New stories"),
+        (digest.developing_stories, "Developing stories"),
+    ):
+        if not stories:
+            continue
+        batches = message_batches([_story_embed(story) for story in stories])
+        section: list[dict] = [{"embeds": batch} for batch in batches]
+        section[0]["content"] = f"**{title}**"
+        messages += section
+    messages[0]["content"] = truncate(f"{heading}\n{messages[0]['content']}", CONTENT_LIMIT)
     return messages
 
 
@@ -112,6 +147,8 @@ def _describe(subscription: engine.Subscription, now: datetime) -> str:
         f"<#{subscription.channel_id}>: up to {subscription.max_stories} stories {topic}, daily "
         f"at {subscription.time_of_day} {subscription.timezone}"
     )
+    if subscription.quiet == "skip":
+        schedule += " (nothing posted on a day with no news)"
     if subscription.retired_at is not None:
         return (
             f"{schedule}; **retired** {timestamp(subscription.retired_at, 'R')} "
@@ -136,7 +173,9 @@ class DigestCommands(app_commands.Group):
         time="Local time of day to post, 24-hour HH:MM (default from the bot's settings)",
         timezone="Your time zone, e.g. Europe/Berlin (daylight saving is followed)",
         max_stories="At most this many stories a day (1-10)",
+        quiet="A day with nothing new: say so in one line, or skip posting (default: say)",
     )
+    @app_commands.choices(quiet=[app_commands.Choice(name=q, value=q) for q in engine.QUIET_CHOICES])
     @require_manage_guild("subscribe this channel to a daily digest")
     async def subscribe(
         self,
@@ -145,6 +184,7 @@ class DigestCommands(app_commands.Group):
         time: app_commands.Range[str, 1, 8] | None = None,
         timezone: app_commands.Range[str, 1, 64] | None = None,
         max_stories: app_commands.Range[int, 1, engine.MAX_STORIES_LIMIT] | None = None,
+        quiet: str | None = None,
     ) -> None:
         settings, now = self.bot.settings, self.bot.clock()
         try:
@@ -159,6 +199,7 @@ class DigestCommands(app_commands.Group):
                 created_by=str(interaction.user.id),
                 now=now,
                 settings=settings,
+                quiet=quiet,
                 quick=True,
             )
         except BriefbotError as error:
@@ -285,9 +326,11 @@ class DigestScheduler(commands.Cog):
             int(subscription.channel_id), guild_id=int(subscription.guild_id)
         )
         sent = 0
+        jump_url = None
         try:
             for message in digest_messages(digest, local_date):
-                await channel.send(**message, allowed_mentions=NO_MENTIONS)
+                posted = await channel.send(**message, allowed_mentions=NO_MENTIONS)
+                jump_url = jump_url or posted.jump_url
                 sent += 1
         except (discord.HTTPException, OSError) as error:
             if sent == 0:
@@ -307,14 +350,18 @@ class DigestScheduler(commands.Cog):
                 sent,
                 error,
             )
-        await bot.in_store(engine.mark_posted, subscription.id, local_date, bot.clock(), background=True)
+        await bot.in_store(
+            engine.mark_posted, subscription.id, local_date, bot.clock(), jump_url, background=True
+        )
         if subscription.post_failures:
             await bot.in_store(engine.clear_post_failures, subscription.id, background=True)
         log.info(
-            "posted the %s digest to channel %s (%d stories)",
+            "posted the %s digest to channel %s (%d new, %d developing stories%s)",
             local_date,
             subscription.channel_id,
-            len(digest.stories),
+            len(digest.new_stories),
+            len(digest.developing_stories),
+            "; nothing new, so no message" if sent == 0 else "",
         )
         return True
 

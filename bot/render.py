@@ -204,12 +204,17 @@ def brief_footer(brief: Brief, elapsed_s: float) -> str:
     return f"{brief.mode} · {articles} · {elapsed_s:.1f} s"
 
 
-def brief_embed(brief: Brief, elapsed_s: float) -> discord.Embed:
+def brief_embed(brief: Brief, elapsed_s: float, new_since: datetime | None = None) -> discord.Embed:
     """One embed: the cited summary, its sources, and a footer; always within Discord's limits
-    (sentences that would not fit are left out, whole)."""
+    (sentences that would not fit are left out, whole). An update brief (`new_since`) is
+    titled "What's new" and its footer says since when."""
     citations = {c.number: c for c in brief.citations}
     footer = brief_footer(brief, elapsed_s)
-    title = truncate(f"Brief: {escape(brief.topic)}", TITLE_LIMIT)  # the topic is user text
+    kind = "Brief"
+    if new_since is not None:
+        kind = "What's new"
+        footer = f"new since {new_since:%Y-%m-%d %H:%M} UTC · {footer}"
+    title = truncate(f"{kind}: {escape(brief.topic)}", TITLE_LIMIT)  # the topic is user text
     source_lines = [citation_line(c) for c in brief.citations]
     sources_size = sum(len(line) + 1 for line in source_lines) + 40
     room = min(DESCRIPTION_LIMIT, EMBED_TOTAL - len(title) - len(footer) - sources_size)

@@ -723,12 +723,21 @@ def digest_preview(ctx: Context, channel_id: str) -> None:
     result = compose_digest(ctx.store, sub, datetime.now(UTC), ctx.settings)
     if result.empty:
         out.print(f"no new stories since {result.since:%Y-%m-%d %H:%M} UTC")
-    for story in result.stories:
-        citation = story.citation
-        out.print(f"{citation.number}. {citation.title}", style="bold", markup=False)
-        out.print(story.summary, markup=False)
-        links = [citation.url or citation.site] + [url or site for site, url in citation.also]
-        out.print("   " + "  ".join(links), style="dim", markup=False)
+    for heading, stories in (
+        ("New stories", result.new_stories),
+        ("Developing stories", result.developing_stories),
+    ):
+        if stories:
+            out.print(heading, style="underline", markup=False)
+        for story in stories:
+            citation = story.citation
+            out.print(f"{citation.number}. {citation.title}", style="bold", markup=False)
+            out.print(story.summary, markup=False)
+            links = [citation.url or citation.site] + [url or site for site, url in citation.also]
+            out.print("   " + "  ".join(links), style="dim", markup=False)
+            if story.earlier:
+                told = ", ".join(f"{p.local_date} {p.jump_url or ''}".strip() for p in story.earlier)
+                out.print(f"   earlier: {told}", style="dim", markup=False)
 
 
 @main.command()

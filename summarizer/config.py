@@ -129,6 +129,7 @@ class Settings:
     digest_max_stories: int = 5
     digest_grace: str = "6h"
     digest_check_interval: str = "60s"  # [digest] how often the bot looks for due digests
+    digest_quiet: str = "say"  # a day with nothing new: say so in one line, or skip posting
     # Logging
     log_level: str = "INFO"
     # Bot under load, faults and restarts
@@ -272,6 +273,16 @@ class Settings:
         if problem:
             raise ValueError(problem)
         return value
+
+    @field_validator("digest_quiet")
+    @classmethod
+    def _quiet(cls, value: str) -> str:
+        from summarizer.briefs.digest import parse_quiet  # the digest module imports this one
+
+        try:
+            return parse_quiet(value)
+        except BriefbotError as error:
+            raise ValueError(str(error)) from None
 
     @field_validator("log_level")
     @classmethod

@@ -100,9 +100,9 @@ async def test_brief_answers_with_a_cited_embed_and_buttons(live):
     assert footer.startswith("semantic · ")  # the default mode
     assert footer.endswith(" s") and "article" in footer
     labels = [c["label"] for row in message.components for c in row["components"]]
-    assert labels[:2] == ["Longer", "Shorter"]
+    assert labels[:3] == ["Longer", "Shorter", "What's new"]
     # One button per other mode that can run: no Abstractive without SUMMARIZER_MODEL.
-    assert labels[2:] == ["Extractive", "Lead"]
+    assert labels[3:] == ["Extractive", "Lead"]
     _no_mentions_anywhere(double)
 
 

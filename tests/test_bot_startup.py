@@ -74,7 +74,7 @@ async def test_startup_syncs_a_described_schema_within_limits(settings):
                 assert 1 <= len(option["description"]) <= 100, option["name"]
                 assert len(option.get("choices") or []) <= 25
         brief = {o["name"]: o for o in commands["brief"]["options"]}
-        assert list(brief) == ["topic", "mode", "articles", "since", "private"]
+        assert list(brief) == ["topic", "mode", "articles", "since", "new_since", "private"]
         assert brief["topic"]["required"] and brief["topic"]["autocomplete"]
         assert [c["value"] for c in brief["mode"]["choices"]] == list(MODES)
         assert (brief["articles"]["min_value"], brief["articles"]["max_value"]) == (1, 10)

@@ -473,3 +473,150 @@ def test_a_story_is_told_by_its_freshest_report(store):
     [story] = compose_digest(store, subscription, now, Settings()).stories
     assert story.citation.article_ids == [fresh, old]
     assert story.citation.title == "Earthquake hits Valdoria"
+
+
+# -- updates: new and developing stories --------------------------------------------------
+
+
+def _news(store: Store, title: str, sentences: list[str], at: datetime, host: str) -> int:
+    from news_followups import text
+
+    slug = "-".join(title.lower().replace(";", "").split()[:5])
+    return _ingest(store, title, text(sentences), at, url=f"https://{host}/{slug}")
+
+
+def _post(store: Store, now: datetime, jump_url: str | None) -> Digest:
+    """Compose the digest due at `now`, claim it and settle it as posted at `jump_url`."""
+    [(subscription, day)] = due_digests(store, now, GRACE)
+    digest = compose_digest(store, subscription, now, Settings())
+    assert record_digest(store, subscription, day, digest, now)
+    mark_posted(store, subscription.id, day, now, jump_url)
+    return digest
+
+
+def _words(sentence: str) -> set[str]:
+    return {w.strip(".,;:'\"").lower() for w in sentence.split()} - {""}
+
+
+def test_a_continued_story_is_developing_and_told_only_by_what_it_adds(store):
+    from news_followups import (
+        BATTERY,
+        BATTERY_TITLE,
+        FLOOD_DAY1,
+        FLOOD_DAY2,
+        FLOOD_DAY2_NEW,
+        FLOOD_FOLLOW_UP_TITLE,
+        FLOOD_TITLE,
+        TRAM,
+        TRAM_COPY,
+        TRAM_COPY_TITLE,
+        TRAM_TITLE,
+    )
+
+    _sub(store, "08:00", "UTC", created=utc(2026, 5, 1))
+    flood = _news(store, FLOOD_TITLE, FLOOD_DAY1, utc(2026, 6, 1, 6), "rivernews.example")
+    _news(store, TRAM_TITLE, TRAM, utc(2026, 6, 1, 6), "citypaper.example")
+    day1 = _post(store, utc(2026, 6, 1, 8, 0, 5), "https://discord.com/channels/1/2/301")
+    assert {s.citation.title for s in day1.new_stories} == {FLOOD_TITLE, TRAM_TITLE}
+    assert day1.developing_stories == []
+    told_day1 = [s for story in day1.stories for s in story.sentences]
+
+    follow_up = _news(store, FLOOD_FOLLOW_UP_TITLE, FLOOD_DAY2, utc(2026, 6, 1, 20), "wire.example")
+    _news(store, TRAM_COPY_TITLE, TRAM_COPY, utc(2026, 6, 1, 20), "metro.example")
+    _news(store, BATTERY_TITLE, BATTERY, utc(2026, 6, 1, 21), "energy.example")
+    now2 = utc(2026, 6, 2, 8, 0, 5)
+    day2 = _post(store, now2, "https://discord.com/channels/1/2/302")
+    # the battery plant is new; the tram copy adds nothing, so it is not told again
+    assert [s.citation.title for s in day2.new_stories] == [BATTERY_TITLE]
+    [developing] = day2.developing_stories
+    assert developing.citation.article_ids == [follow_up] and flood not in day2.article_ids
+    assert developing.sentences and set(developing.sentences) <= set(FLOOD_DAY2_NEW)
+    assert [(p.local_date, p.jump_url) for p in developing.earlier] == [
+        (date(2026, 6, 1), "https://discord.com/channels/1/2/301")
+    ]
+    assert [s.citation.number for s in day2.stories] == [1, 2]  # new first, then developing
+    for sentence in (s for story in day2.stories for s in story.sentences):
+        assert sentence not in told_day1
+        assert all(len(_words(sentence) & _words(t)) / len(_words(sentence)) < 0.6 for t in told_day1)
+
+    # Day 3: a third report repeats day 2's news and adds one fact; it links both digests.
+    latest = (
+        "Residents of the harbour district were allowed back into their homes on Wednesday as "
+        "the water level in Lindholm fell below two metres."
+    )
+    _news(
+        store,
+        "Lindholm residents return home as Meran recedes",
+        [*FLOOD_DAY2_NEW[:2], FLOOD_DAY1[1], latest],
+        utc(2026, 6, 2, 18),
+        "valley.example",
+    )
+    day3 = _post(store, utc(2026, 6, 3, 8, 0, 5), "https://discord.com/channels/1/2/303")
+    [again] = day3.developing_stories
+    assert again.sentences == (latest,) and day3.new_stories == []
+    assert [p.jump_url for p in again.earlier] == [
+        "https://discord.com/channels/1/2/301",
+        "https://discord.com/channels/1/2/302",
+    ]
+
+
+def test_a_released_digest_forgets_what_it_told(store):
+    from news_followups import FLOOD_DAY1, FLOOD_DAY2, FLOOD_FOLLOW_UP_TITLE, FLOOD_TITLE
+
+    _sub(store, "08:00", "UTC", created=utc(2026, 5, 1))
+    _news(store, FLOOD_TITLE, FLOOD_DAY1, utc(2026, 6, 1, 6), "rivernews.example")
+    _post(store, utc(2026, 6, 1, 8, 0, 5), "https://discord.com/channels/1/2/301")
+    _news(store, FLOOD_FOLLOW_UP_TITLE, FLOOD_DAY2, utc(2026, 6, 1, 20), "wire.example")
+    now = utc(2026, 6, 2, 8, 0, 5)
+    [(subscription, day)] = due_digests(store, now, GRACE)
+    first = compose_digest(store, subscription, now, Settings())
+    assert record_digest(store, subscription, day, first, now)
+    assert release_digest(store, subscription.id, day)  # the post failed before any message
+    [(subscription, day)] = due_digests(store, now, GRACE)
+    retried = compose_digest(store, subscription, now, Settings())
+    assert [s.sentences for s in retried.stories] == [s.sentences for s in first.stories]
+    assert retried.developing_stories and retried.developing_stories[0].earlier[0].local_date == date(
+        2026, 6, 1
+    )
+
+
+def test_quiet_days_are_a_setting_of_the_subscription(store):
+    first = _sub(store, "08:00", "UTC")
+    assert first.quiet == "say"  # DIGEST_QUIET's default
+    changed = utc(2026, 5, 2)
+    skip, _ = subscribe(store, GUILD, CHANNEL, quiet="SKIP", now=changed)
+    assert skip.quiet == "skip"
+    kept, _ = subscribe(store, GUILD, CHANNEL, time_of_day="09:00", now=changed)  # quiet kept
+    assert kept.quiet == "skip" and kept.time_of_day == "09:00"
+    with pytest.raises(DigestError, match="quiet must be 'say'"):
+        subscribe(store, GUILD, CHANNEL, quiet="mute", now=changed)
+    other, _ = subscribe(store, GUILD, "333", settings=Settings(digest_quiet="skip"), now=changed)
+    assert other.quiet == "skip" and unsubscribe(store, "333")
+    # A quiet day is claimed once like any other: nothing new, nothing repeated.
+    now = utc(2026, 6, 1, 9, 0, 5)
+    assert _post(store, now, None).empty
+    assert due_digests(store, now + timedelta(minutes=5), GRACE) == []
+    assert digest_status(store, first.id, date(2026, 6, 1)) == "posted"
+
+
+def test_a_story_posted_before_tellings_were_recorded_still_develops(store):
+    """Digests posted by an older briefbot recorded only their articles (no tellings): a
+    follow-up of one of them is developing, told by its new facts, without a link."""
+    from news_followups import FLOOD_DAY1, FLOOD_DAY2, FLOOD_DAY2_NEW, FLOOD_FOLLOW_UP_TITLE, FLOOD_TITLE
+
+    subscription = _sub(store, "08:00", "UTC", created=utc(2026, 5, 1))
+    flood = _news(store, FLOOD_TITLE, FLOOD_DAY1, utc(2026, 6, 1, 6), "rivernews.example")
+    with store.transaction():
+        store.db.execute(
+            "INSERT INTO posted_stories (channel_id, article_id, posted_at) VALUES (?, ?, ?)",
+            [CHANNEL, flood, "2026-06-01T08:00:05Z"],
+        )
+        store.db.execute(
+            "UPDATE subscriptions SET last_digest_at = ? WHERE id = ?",
+            ["2026-06-01T08:00:04Z", subscription.id],
+        )
+    _news(store, FLOOD_FOLLOW_UP_TITLE, FLOOD_DAY2, utc(2026, 6, 1, 20), "wire.example")
+    digest = _post(store, utc(2026, 6, 2, 8, 0, 5), None)
+    [developing] = digest.developing_stories
+    assert set(developing.sentences) <= set(FLOOD_DAY2_NEW) and developing.earlier == ()
+    assert digest.new_stories == []

@@ -26,18 +26,21 @@ went out releases the claim so a later tick retries it within the grace period.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from summarizer.briefs.stories import group_stories, site_of
+from summarizer.briefs.stories import Story, group_stories, match_told, site_of
 from summarizer.config import Settings
 from summarizer.errors import DigestError
 from summarizer.models import Article, Citation
 from summarizer.sentences import split_sentences
 from summarizer.store import Store, parse_utc, required_utc, utc_iso
 from summarizer.store.search import search
-from summarizer.summaries import Budget, Passage, get_summarizer
+from summarizer.store.vectors import article_vectors
+from summarizer.summaries import Budget, Passage, focused, get_summarizer
+from summarizer.summaries.scoring import content_terms, strip_wire
 
 MAX_STORIES_LIMIT = 10  # a digest beyond ten stories stops being a digest
 FIRST_DIGEST_WINDOW = timedelta(hours=24)  # a first digest covers the last day
@@ -47,6 +50,7 @@ REPEAT_CANDIDATES = 200
 CANDIDATES = 200  # new articles considered per digest
 SUMMARY_SENTENCES = 2
 SUMMARY_CHARS = 400
+NEAR_REPEAT_AT = 0.6  # a sentence with this share of a told sentence's words repeats it
 _COMMON_ZONES = (
     "UTC",
     "Europe/London",
@@ -58,6 +62,7 @@ _COMMON_ZONES = (
     "Asia/Tokyo",
     "Australia/Sydney",
 )
+QUIET_CHOICES = ("say", "skip")
 _TIME = re.compile(r"^\s*(\d{1,2})[:.h](\d{2})\s*$")
 # Files of the system's zoneinfo folder that are no IANA zone: zoneinfo reads them (localtime is
 # a link to /etc/localtime, the server's own zone), but they mean nothing to a user elsewhere.
@@ -82,6 +87,7 @@ class Subscription:
     post_failures: int = 0  # posts refused in a row because the channel is gone or forbidden
     retired_at: datetime | None = None  # no longer posted (see retire_after in record_post_failure)
     retired_reason: str = ""
+    quiet: str = "say"  # a day with nothing new: 'say' so in one line, or 'skip' posting
 
     @property
     def zone(self) -> ZoneInfo:
@@ -109,6 +115,7 @@ def _row_to_subscription(row: dict) -> Subscription:
         post_failures=row.get("post_failures") or 0,
         retired_at=parse_utc(row.get("retired_at")),
         retired_reason=row.get("retired_reason") or "",
+        quiet=row.get("quiet") or "say",
     )
 
 
@@ -149,6 +156,16 @@ def resolve_timezone(name: str) -> str:
     )
 
 
+def parse_quiet(text: str) -> str:
+    """'say' or 'skip' (what a day with nothing new does). Raises DigestError otherwise."""
+    cleaned = (text or "").strip().lower()
+    if cleaned not in QUIET_CHOICES:
+        raise DigestError(
+            f"quiet must be 'say' (one line saying nothing is new) or 'skip' (no post) (got {text!r})."
+        )
+    return cleaned
+
+
 def _check_max_stories(value: int) -> int:
     if not 1 <= value <= MAX_STORIES_LIMIT:
         raise DigestError(f"max_stories must be between 1 and {MAX_STORIES_LIMIT} (got {value}).")
@@ -183,11 +200,13 @@ def subscribe(
     created_by: str = "",
     now: datetime | None = None,
     settings: Settings | None = None,
+    quiet: str | None = None,
 ) -> tuple[Subscription, bool]:
     """Subscribe a channel to a daily digest, or change its subscription (one per channel).
 
-    Missing values come from settings (digest_time, digest_timezone, digest_max_stories).
-    Returns (subscription, created). Raises DigestError on a bad time, zone or count.
+    Missing values come from settings (digest_time, digest_timezone, digest_max_stories,
+    digest_quiet); a change that leaves `quiet` out keeps the channel's. Returns
+    (subscription, created). Raises DigestError on a bad time, zone, count or quiet value.
     A changed subscription keeps its history: a day already posted is not posted again.
     """
     settings = settings or Settings()
@@ -202,6 +221,7 @@ def subscribe(
             settings.digest_max_stories if max_stories is None else int(max_stories)
         ),
     }
+    chosen_quiet = parse_quiet(quiet) if quiet is not None else None
     with store.transaction():
         existing = get_subscription(store, channel_id)
         if existing:  # subscribing again also brings a retired digest back
@@ -209,6 +229,7 @@ def subscribe(
                 existing.id,
                 {
                     **fields,
+                    "quiet": chosen_quiet or existing.quiet,
                     "updated_at": utc_iso(now),
                     "post_failures": 0,
                     "retired_at": None,
@@ -217,7 +238,12 @@ def subscribe(
             )
         else:
             store.db.table("subscriptions").insert(
-                {**fields, "created_by": str(created_by), "created_at": utc_iso(now)}
+                {
+                    **fields,
+                    "quiet": chosen_quiet or parse_quiet(settings.digest_quiet),
+                    "created_by": str(created_by),
+                    "created_at": utc_iso(now),
+                }
             )
     subscription = get_subscription(store, channel_id)
     assert subscription is not None  # inserted or updated above
@@ -305,13 +331,33 @@ def due_digests(store: Store, now: datetime, grace: timedelta) -> list[tuple[Sub
 # -- composing -----------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class EarlierPost:
+    """A digest that told a story before: its local date and its link (None when unknown)."""
+
+    local_date: date
+    jump_url: str | None
+
+
 @dataclass
 class DigestStory:
-    """One story of a digest: its citation (every source), its 1–2 sentence summary."""
+    """One story of a digest: its citation (every source), its 1–2 sentence summary.
+
+    A developing story continues one this channel was told before: its summary holds only
+    what the channel was not told, and `earlier` are the digests that told it, oldest
+    first."""
 
     citation: Citation
     summary: str
     score: float
+    sentences: tuple[str, ...] = ()  # the summary's sentences, recorded as told
+    developing: bool = False
+    thread: int | None = None  # developing: the digest_stories id of the story's first telling
+    earlier: tuple[EarlierPost, ...] = ()
+
+    @property
+    def told_sentences(self) -> tuple[str, ...]:
+        return self.sentences or tuple(split_sentences(self.summary))
 
 
 @dataclass
@@ -329,9 +375,28 @@ class Digest:
         return not self.stories
 
     @property
+    def new_stories(self) -> list[DigestStory]:
+        return [story for story in self.stories if not story.developing]
+
+    @property
+    def developing_stories(self) -> list[DigestStory]:
+        return [story for story in self.stories if story.developing]
+
+    @property
     def article_ids(self) -> list[int]:
         """Every article the digest tells (all sources of every story)."""
         return [i for story in self.stories for i in story.citation.article_ids]
+
+
+@dataclass
+class ToldStory:
+    """A story this channel was told (over one or more digests): its articles, the sentences
+    it was told by, and the digests that told it."""
+
+    thread: int | None  # the digest_stories id of its first telling (None: recorded before threads)
+    story: Story
+    sentences: list[str] = field(default_factory=list)
+    earlier: list[EarlierPost] = field(default_factory=list)
 
 
 def _posted_article_ids(store: Store, channel_id: str) -> set[int]:
@@ -341,14 +406,60 @@ def _posted_article_ids(store: Store, channel_id: str) -> set[int]:
     return {row[0] for row in rows}
 
 
-def _recently_posted(store: Store, channel_id: str, until: datetime) -> list[Article]:
-    """Articles posted to the channel lately: a new source for one of them is no new story."""
-    rows = store.db.execute(
-        "SELECT article_id FROM posted_stories WHERE channel_id = ? AND posted_at >= ? "
-        "ORDER BY posted_at DESC LIMIT ?",
-        [channel_id, utc_iso(until - REPEAT_WINDOW), REPEAT_CANDIDATES],
+def _marks(values: Sequence) -> str:
+    return ",".join("?" * len(values))
+
+
+def told_stories(store: Store, channel_id: str, until: datetime) -> list[ToldStory]:
+    """The stories told in the channel within REPEAT_WINDOW before `until`, each with all its
+    tellings (also older ones): articles, sentences and digests. Stories posted before
+    tellings were recorded are grouped from their articles, without sentences or links."""
+    start = utc_iso(until - REPEAT_WINDOW)
+    recent = store.db.execute(
+        "SELECT DISTINCT COALESCE(thread_id, id) FROM digest_stories WHERE channel_id = ? AND told_at >= ?",
+        [channel_id, start],
     ).fetchall()
-    return store.get_many(row[0] for row in rows)
+    threads = [row[0] for row in recent]
+    found: dict[int, ToldStory] = {}
+    if threads:
+        tellings = store.db.execute(
+            "SELECT s.id, COALESCE(s.thread_id, s.id), p.local_date, p.jump_url "
+            "FROM digest_stories s LEFT JOIN digest_posts p ON p.id = s.digest_post_id "
+            f"WHERE s.channel_id = ? AND COALESCE(s.thread_id, s.id) IN ({_marks(threads)}) "
+            "ORDER BY s.told_at, s.id",
+            [channel_id, *threads],
+        ).fetchall()
+        thread_of = {}
+        for story_id, thread, local_date, jump_url in tellings:
+            thread_of[story_id] = thread
+            entry = found.setdefault(thread, ToldStory(thread, Story()))
+            if local_date:
+                entry.earlier.append(EarlierPost(date.fromisoformat(local_date), jump_url))
+        ids = list(thread_of)
+        articles = store.db.execute(
+            "SELECT digest_story_id, article_id FROM posted_stories "
+            f"WHERE digest_story_id IN ({_marks(ids)}) ORDER BY digest_story_id, article_id",
+            ids,
+        ).fetchall()
+        by_id = {a.id: a for a in store.get_many(row[1] for row in articles)}
+        for story_id, article_id in articles:
+            if article_id in by_id:
+                found[thread_of[story_id]].story.articles.append(by_id[article_id])
+        for story_id, text in store.db.execute(
+            f"SELECT digest_story_id, text FROM posted_sentences WHERE digest_story_id IN ({_marks(ids)}) "
+            "ORDER BY digest_story_id, position",
+            ids,
+        ).fetchall():
+            found[thread_of[story_id]].sentences.append(text)
+    legacy = store.db.execute(
+        "SELECT article_id FROM posted_stories WHERE channel_id = ? AND posted_at >= ? "
+        "AND digest_story_id IS NULL ORDER BY posted_at DESC LIMIT ?",
+        [channel_id, start, REPEAT_CANDIDATES],
+    ).fetchall()
+    told = [t for t in found.values() if t.story.articles]  # (articles deleted since: nothing to match)
+    return told + [
+        ToldStory(None, story) for story in group_stories(store.get_many(row[0] for row in legacy))
+    ]
 
 
 def _candidates(
@@ -385,19 +496,47 @@ def _candidates(
     return [(a, score) for a, score in scored if since < a.ingested_at <= until]
 
 
-def _summary(article: Article, topic: str, settings: Settings) -> str:
+def _summary(article: Article, topic: str, settings: Settings) -> list[str]:
     """One or two sentences telling the article (extractive: fast, always from the text)."""
     passage = Passage(key=0, title=article.title, sentences=tuple(split_sentences(article.text)))
     picked = get_summarizer("extractive", settings).summarize(
         [passage], Budget(sentences=SUMMARY_SENTENCES, max_chars=SUMMARY_CHARS), topic=topic
     )
-    return " ".join(p.text for p in picked)
+    return [p.text for p in picked]
+
+
+def _update(story: Story, told: ToldStory, topic: str) -> list[str]:
+    """One or two sentences of what `story` adds to the told story: the focused selection with
+    everything the channel was told about it (its sentences and articles) as known."""
+    passages = [Passage(0, a.title, tuple(split_sentences(a.text))) for a in story.articles]
+    known = [Passage(-1, a.title, tuple(split_sentences(a.text))) for a in told.story.articles]
+    known.append(Passage(-1, "", tuple(told.sentences)))
+    picked = focused.select(
+        passages, Budget(sentences=SUMMARY_SENTENCES, max_chars=SUMMARY_CHARS), topic, known=known
+    )
+    return [p.text for p in picked]
+
+
+def _terms(sentence: str) -> frozenset[str]:
+    return frozenset(content_terms(strip_wire(sentence)))
+
+
+def _seen(sentence: str, told: Sequence[frozenset[str]]) -> bool:
+    """A sentence most of whose words one told sentence already had: a repeat, or a
+    near-repeat (reworded, reordered), of what the channel was told."""
+    terms = _terms(sentence)
+    return not terms or any(len(terms & other) / len(terms) >= NEAR_REPEAT_AT for other in told)
 
 
 def compose_digest(store: Store, subscription: Subscription, now: datetime, settings: Settings) -> Digest:
-    """The subscription's digest at `now`: new stories matching its topic (every new story
-    without one), grouped (one story, all its sources), ranked, told in 1–2 sentences, and
-    none already posted to the channel. Read-only: `record_digest` claims it."""
+    """The subscription's digest at `now`: an update on what the channel was told.
+
+    New articles matching its topic (every new article without one) are grouped (one story,
+    all its sources) and ranked. A story that continues one the channel was told (the same
+    event: `stories.match_told`, on the store's article vectors) is developing: told only
+    by what it adds (`_update`), with the digests that told it; one that adds nothing is
+    left out. Any other story is new, told in 1–2 sentences. No sentence repeats (or nearly
+    repeats) one the channel was told. Read-only: `record_digest` claims it."""
     # Whole seconds, one behind now: an article stored during this second goes in the next
     # digest rather than falling between two (the store keeps second precision).
     until = now.astimezone(UTC).replace(microsecond=0) - timedelta(seconds=1)
@@ -407,25 +546,47 @@ def compose_digest(store: Store, subscription: Subscription, now: datetime, sett
         (a, s) for a, s in _candidates(store, subscription, since, until, now, settings) if a.id not in posted
     ]
     relevance = {a.id: s for a, s in scored}
-    history = _recently_posted(store, subscription.channel_id, until)
+    told = told_stories(store, subscription.channel_id, until)
+    told_terms = [_terms(sentence) for t in told for sentence in t.sentences]
+    new = group_stories([a for a, _ in scored])
     ranked = []
-    for story in group_stories([a for a, _ in scored] + history):
-        if any(a.id in posted for a in story.articles):
-            continue  # told before in this channel (perhaps by another source)
+    ids = [a.id for story in [*new, *(t.story for t in told)] for a in story.articles]
+    matches = match_told(new, [t.story for t in told], vectors=article_vectors(store, ids), settings=settings)
+    for story, match in zip(new, matches, strict=True):
         # The story is told (and cited first) by its most relevant, then freshest, article.
         story.articles.sort(
             key=lambda a: (relevance.get(a.id, 0.0), a.published_at or a.ingested_at), reverse=True
         )
-        articles = story.articles
-        newest = max(a.published_at or a.ingested_at for a in articles)
-        sites = {site_of(a) for a in articles}
-        score = max(relevance.get(a.id, 0.0) for a in articles)
-        ranked.append(((score, len(sites), newest), story))
-    ranked.sort(key=lambda pair: pair[0], reverse=True)
+        continued = told[match] if match is not None else None
+        if continued is None:
+            sentences = _summary(story.lead, subscription.topic, settings)
+        else:
+            sentences = _update(story, continued, subscription.topic)
+        fresh = [s for s in sentences if not _seen(s, told_terms)]
+        if not fresh and (continued is not None or sentences):
+            continue  # nothing the channel was not told
+        sentences = fresh
+        newest = max(a.published_at or a.ingested_at for a in story.articles)
+        sites = {site_of(a) for a in story.articles}
+        score = max(relevance.get(a.id, 0.0) for a in story.articles)
+        ranked.append(((score, len(sites), newest), story, sentences, continued))
+    ranked.sort(key=lambda entry: entry[0], reverse=True)
+    chosen = ranked[: subscription.max_stories]
+    # New stories first, then developing ones, each section by rank; numbered in that order.
+    chosen.sort(key=lambda entry: entry[3] is not None)
     stories = []
-    for number, (key, story) in enumerate(ranked[: subscription.max_stories], start=1):
-        summary = _summary(story.lead, subscription.topic, settings)
-        stories.append(DigestStory(story.citation(number), summary, key[0]))
+    for number, (key, story, sentences, continued) in enumerate(chosen, start=1):
+        stories.append(
+            DigestStory(
+                story.citation(number),
+                " ".join(sentences),
+                key[0],
+                tuple(sentences),
+                developing=continued is not None,
+                thread=continued.thread if continued else None,
+                earlier=tuple(continued.earlier) if continued else (),
+            )
+        )
     return Digest(subscription, since, until, stories, matched=len(scored))
 
 
@@ -462,11 +623,9 @@ def record_digest(
         if cursor.rowcount == 0:
             return False
         post_id = cursor.lastrowid
-        store.db.conn.executemany(
-            "INSERT OR IGNORE INTO posted_stories (channel_id, article_id, posted_at, "
-            "digest_post_id) VALUES (?, ?, ?, ?)",
-            [(subscription.channel_id, i, utc_iso(now), post_id) for i in digest.article_ids],
-        )
+        assert post_id is not None  # set by the INSERT above
+        for story in digest.stories:
+            _record_story(store, subscription.channel_id, post_id, story, now)
         store.db.execute(
             "UPDATE subscriptions SET last_digest_at = ? WHERE id = ?",
             [utc_iso(digest.until), subscription.id],
@@ -474,13 +633,38 @@ def record_digest(
     return True
 
 
-def mark_posted(store: Store, subscription_id: int, local_date: date, now: datetime) -> None:
-    """Settle a claimed digest as posted (its messages went out)."""
+def _record_story(store: Store, channel_id: str, post_id: int, story: DigestStory, now: datetime) -> None:
+    """Record one story a digest tells: its telling (in its thread), its sentences, and its
+    articles reserved for the channel."""
+    row = store.db.execute(
+        "INSERT INTO digest_stories (channel_id, digest_post_id, number, thread_id, told_at) "
+        "VALUES (?, ?, ?, ?, ?) RETURNING id",
+        [channel_id, post_id, story.citation.number, story.thread, utc_iso(now)],
+    ).fetchone()
+    story_id = row[0]
+    for position, sentence in enumerate(story.told_sentences):
+        store.db.execute(
+            "INSERT INTO posted_sentences (digest_story_id, position, text) VALUES (?, ?, ?)",
+            [story_id, position, sentence],
+        )
+    for article_id in story.citation.article_ids:
+        store.db.execute(
+            "INSERT INTO posted_stories (channel_id, article_id, posted_at, digest_post_id, digest_story_id) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel_id, article_id) DO NOTHING",
+            [channel_id, article_id, utc_iso(now), post_id, story_id],
+        )
+
+
+def mark_posted(
+    store: Store, subscription_id: int, local_date: date, now: datetime, jump_url: str | None = None
+) -> None:
+    """Settle a claimed digest as posted (its messages went out); `jump_url` links its first
+    message (None when nothing was posted: a quiet day skipped)."""
     with store.transaction():
         store.db.execute(
-            "UPDATE digest_posts SET status = 'posted', posted_at = ? "
+            "UPDATE digest_posts SET status = 'posted', posted_at = ?, jump_url = ? "
             "WHERE subscription_id = ? AND local_date = ?",
-            [utc_iso(now), subscription_id, local_date.isoformat()],
+            [utc_iso(now), jump_url, subscription_id, local_date.isoformat()],
         )
 
 
@@ -500,6 +684,12 @@ def release_digest(store: Store, subscription_id: int, local_date: date) -> bool
             return False
         post_id, previous = row
         store.db.execute("DELETE FROM posted_stories WHERE digest_post_id = ?", [post_id])
+        store.db.execute(
+            "DELETE FROM posted_sentences WHERE digest_story_id IN "
+            "(SELECT id FROM digest_stories WHERE digest_post_id = ?)",
+            [post_id],
+        )
+        store.db.execute("DELETE FROM digest_stories WHERE digest_post_id = ?", [post_id])
         store.db.execute(
             "UPDATE subscriptions SET last_digest_at = ? WHERE id = ?", [previous, subscription_id]
         )

@@ -4,7 +4,8 @@ Tables:
 - `articles`: one row per article and scope, FTS5 index `articles_fts` over title and
   text (porter stemming, diacritics folded) kept in sync by triggers.
 - `sources`: feeds that are polled, with their HTTP caching and back-off state.
-- `subscriptions`, `digest_posts`, `posted_stories`: daily digests and what was posted.
+- `subscriptions`, `digest_posts`, `posted_stories`: daily digests and what was posted;
+  `digest_stories`, `posted_sentences`: each story a digest told and its sentences.
 - `article_vectors`: one vector per article for hybrid retrieval (summarizer/store/vectors.py).
 - `meta`: the schema version.
 """
@@ -213,7 +214,46 @@ def _v4_article_vectors(db: sqlite_utils.Database) -> None:
     )
 
 
-def _v5_poll_leases(db: sqlite_utils.Database) -> None:
+def _v5_digest_updates(db: sqlite_utils.Database) -> None:
+    """Digests that are updates (see summarizer/briefs/digest.py).
+
+    - `digest_stories`: each story a digest told in a channel: its digest and number, and
+      `thread_id`, the `digest_stories` row of the story's first telling (NULL: this one), so
+      a developing story finds everything the channel was told about it.
+    - `posted_sentences`: the sentences each told story was told by, in order.
+    - `posted_stories.digest_story_id`: the told story an article was part of.
+    - `digest_posts.jump_url`: the link to the posted digest (a developing story links it).
+    - `subscriptions.quiet`: a day with nothing new says so ('say') or posts nothing ('skip').
+    - `brief_requests.new_since`: an update brief's moment (what is new since then).
+    """
+    db.execute(
+        """CREATE TABLE digest_stories (
+            id INTEGER PRIMARY KEY,
+            channel_id TEXT NOT NULL,
+            digest_post_id INTEGER NOT NULL,
+            number INTEGER NOT NULL,
+            thread_id INTEGER,
+            told_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX digest_stories_channel ON digest_stories(channel_id, told_at)")
+    db.execute("CREATE INDEX digest_stories_post ON digest_stories(digest_post_id)")
+    db.execute(
+        """CREATE TABLE posted_sentences (
+            digest_story_id INTEGER NOT NULL,
+            position INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            PRIMARY KEY (digest_story_id, position)
+        )"""
+    )
+    db.execute("ALTER TABLE posted_stories ADD COLUMN digest_story_id INTEGER")
+    db.execute("CREATE INDEX posted_stories_story ON posted_stories(digest_story_id)")
+    db.execute("ALTER TABLE digest_posts ADD COLUMN jump_url TEXT")
+    db.execute("ALTER TABLE subscriptions ADD COLUMN quiet TEXT NOT NULL DEFAULT 'say'")
+    db.execute("ALTER TABLE brief_requests ADD COLUMN new_since TEXT")
+
+
+def _v6_poll_leases(db: sqlite_utils.Database) -> None:
     """A due feed is polled by one process at a time (summarizer/sources/poll.py).
 
     - `sources.leased_until`: until when a poller holds the feed (UTC; an expired lease, a
@@ -229,7 +269,8 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v2_digest_claims,
     _v3_bot_state,
     _v4_article_vectors,
-    _v5_poll_leases,
+    _v5_digest_updates,
+    _v6_poll_leases,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

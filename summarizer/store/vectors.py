@@ -239,3 +239,18 @@ def index_for(store: Store) -> VectorIndex:
         index = _INDEXES.setdefault(key, VectorIndex())
     index.refresh(store)
     return index
+
+
+def article_vectors(store: Store, ids: Iterable[int]) -> dict[int, np.ndarray]:
+    """The stored vectors of these articles (those that have one from the current model)."""
+    wanted = list(dict.fromkeys(ids))
+    found: dict[int, np.ndarray] = {}
+    for start in range(0, len(wanted), 500):  # within SQLite's limit on bound parameters
+        chunk = wanted[start : start + 500]
+        rows = store.db.execute(
+            f"SELECT article_id, vector FROM article_vectors WHERE model = ? "
+            f"AND article_id IN ({','.join('?' * len(chunk))})",
+            [embeddings.STATIC_MODEL_NAME, *chunk],
+        )
+        found.update((article_id, np.frombuffer(blob, dtype=np.float32)) for article_id, blob in rows)
+    return found
