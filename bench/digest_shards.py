@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import json
 import os
 import re
@@ -61,9 +62,11 @@ def is_postgres(database: str) -> bool:
 def open_database(database: str) -> Store:
     """The store at `database` (the same place the processes are pointed at)."""
     if is_postgres(database):
-        from summarizer import store  # the PostgreSQL store (DATABASE_URL) comes with its branch
-
-        return store.open_store(database)  # type: ignore[attr-defined]
+        # The PostgreSQL store (DATABASE_URL, `open_store`) comes with its own branch (issue 9).
+        open_store = getattr(importlib.import_module("summarizer.store"), "open_store", None)
+        if open_store is None:
+            raise SystemExit("a postgresql:// database needs the PostgreSQL store (summarizer.store.open_store)")
+        return open_store(database)
     return Store(database.removeprefix("sqlite:///"))
 
 
