@@ -65,7 +65,7 @@ def open_database(database: str) -> Store:
         # The PostgreSQL store (DATABASE_URL, `open_store`) comes with its own branch (issue 9).
         open_store = getattr(importlib.import_module("summarizer.store"), "open_store", None)
         if open_store is None:
-            raise SystemExit("a postgresql:// database needs the PostgreSQL store (summarizer.store.open_store)")
+            raise SystemExit("a postgresql:// database needs the PostgreSQL store (store.open_store)")
         return open_store(database)
     return Store(database.removeprefix("sqlite:///"))
 
