@@ -6,6 +6,9 @@ Stable API for the other bot modules (bot/digests.py included):
   settings.discord_api_base / discord_gateway_url when set (a proxy in front of Discord,
   or a test double). `run(settings)` starts it until SIGINT/SIGTERM.
 - `BriefBot.settings`, `BriefBot.clock()` (aware UTC now; tests inject a clock).
+- Shards: the client is discord.py's AutoShardedBot running shards SHARD_IDS of SHARD_COUNT
+  (Discord routes each guild's events to its shard); `bot.serves_guild(guild_id)` says
+  whether a guild is on this process's shards (digests are posted only for those).
 - `await bot.in_store(fn, *args, background=False, quick=False, lane=None, **kwargs)`: runs
   `fn(store, *args, **kwargs)` in a worker thread with that thread's own Store, and returns
   its result. Separate thread pools, so slow work never delays quick work: commands
@@ -91,6 +94,11 @@ def scope_of(interaction: discord.Interaction) -> str:
     return str(interaction.guild_id) if interaction.guild_id else GLOBAL_SCOPE
 
 
+def shard_of(guild_id: int | str, shard_count: int) -> int:
+    """The shard a guild is on, as Discord assigns it: (guild_id >> 22) % shard_count."""
+    return (int(guild_id) >> 22) % shard_count
+
+
 def utc_now() -> datetime:
     """The current time, timezone-aware UTC (the bot's default clock)."""
     return datetime.now(UTC)
@@ -145,8 +153,9 @@ class BriefTree(app_commands.CommandTree):
         return True
 
 
-class BriefBot(commands.Bot):
-    """briefbot's client: app commands only (no prefix commands, no privileged intents)."""
+class BriefBot(commands.AutoShardedBot):
+    """briefbot's client: app commands only (no prefix commands, no privileged intents), the
+    shards SHARD_IDS of SHARD_COUNT (one gateway connection each)."""
 
     def __init__(self, settings: Settings, *, clock: Callable[[], datetime] | None = None):
         # The bot never joins voice: no warnings about voice libraries at every start.
@@ -159,6 +168,10 @@ class BriefBot(commands.Bot):
             chunk_guilds_at_startup=False,
             guild_ready_timeout=0.5,
             tree_cls=BriefTree,
+            # SHARD_COUNT=0: None for both, discord.py's defaults: it asks Discord for the count
+            # (GET /gateway/bot) and runs every shard (its type hints omit the None it accepts).
+            shard_count=settings.shard_count or None,
+            shard_ids=settings.shard_id_list or None,  # type: ignore[arg-type]
         )
         self.settings = settings
         self.clock: Callable[[], datetime] = clock or utc_now
@@ -272,8 +285,21 @@ class BriefBot(commands.Bot):
         except discord.HTTPException:
             log.warning("could not apologise for an unfinished answer", exc_info=True)
 
+    def serves_guild(self, guild_id: int | str) -> bool:
+        """Whether `guild_id` is on one of this process's shards (all of them when this process
+        runs every shard)."""
+        if not self.settings.shard_ids:
+            return True
+        return shard_of(guild_id, self.settings.shard_count) in self.settings.shard_id_list
+
     async def on_ready(self) -> None:
-        log.info("connected as %s to %d guild(s)", self.user, len(self.guilds))
+        log.info(
+            "connected as %s to %d guild(s) on shard(s) %s of %d",
+            self.user,
+            len(self.guilds),
+            ",".join(map(str, self.shard_ids or range(self.shard_count or 1))),
+            self.shard_count,
+        )
 
     async def _on_app_command_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError

@@ -22,6 +22,8 @@ that fails before any message went out releases the claim and is retried a littl
 within the grace period. A channel that is deleted (10003) or forbids the bot (50001, 50013)
 counts as a refusal; after DIGEST_RETIRE_AFTER refusals in a row the digest is retired (logged
 once, shown in `/digest list`, never retried) until someone subscribes the channel again.
+A process posts the digests of the guilds on its own shards only (bot.serves_guild); the
+other shards' processes post the rest.
 """
 
 from __future__ import annotations
@@ -301,6 +303,8 @@ class DigestScheduler(commands.Cog):
             return
         self._held = {key: until for key, until in self._held.items() if until > now}
         for subscription, local_date in due:
+            if not self.bot.serves_guild(subscription.guild_id):
+                continue  # another shard's process posts it
             key = (subscription.id, local_date)
             if key in self._held:
                 continue

@@ -1,5 +1,6 @@
 """Feed polling inside the bot process: every POLL_INTERVAL, `summarizer.sources.poll.poll_due` runs in
-the background worker thread, so commands are never blocked by it.
+the background worker thread, so commands are never blocked by it. With POLL_IN_BOT=false the
+bot does not poll: `briefbot poll --every` workers do (several bot shards, one database).
 
 A feed that fails FEED_DISABLE_AFTER polls in a row is disabled (no longer polled; as
 MonitoRSS does): logged once, and told once in the channel it was added in."""
@@ -8,31 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
 
 import discord
 from discord.ext import commands, tasks
 
-from summarizer.sources.poll import PollReport, poll_due
-from summarizer.store import Store, utc_iso
+from summarizer.sources.poll import PollReport, disable_source, poll_due
 
 from .app import NO_MENTIONS, BriefBot
 from .render import CONTENT_LIMIT, escape, safe_url, truncate
 
 log = logging.getLogger(__name__)
-
-
-def disable_source(store: Store, source_id: int, reason: str, now: datetime) -> dict | None:
-    """Stop polling a feed; returns its row when this call disabled it (None if it already was)."""
-    with store.transaction():
-        cursor = store.db.execute(
-            "UPDATE sources SET disabled_at = ?, disabled_reason = ? WHERE id = ? AND disabled_at IS NULL",
-            [utc_iso(now), reason, source_id],
-        )
-    if cursor.rowcount == 0:
-        return None
-    rows = list(store.db.query("SELECT * FROM sources WHERE id = ?", [source_id]))
-    return rows[0] if rows else None
 
 
 def disabled_notice(source: dict, failures: int) -> str:
@@ -116,4 +102,7 @@ class PollCog(commands.Cog):
 
 async def setup(bot: BriefBot) -> None:
     """discord.py extension entry point."""
+    if not bot.settings.poll_in_bot:
+        log.info("feeds are polled by `briefbot poll` workers, not by this bot (POLL_IN_BOT=false)")
+        return
     await bot.add_cog(PollCog(bot))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import signal
 import sqlite3
 import sys
 import time
@@ -21,7 +22,7 @@ from summarizer import terminal
 from summarizer.config import Settings, load_settings, parse_duration
 from summarizer.errors import BriefbotError
 from summarizer.models import GLOBAL_SCOPE, IngestResult, Outcome
-from summarizer.store import Store, is_postgres_url
+from summarizer.store import Store, is_postgres_url, utc_iso
 from summarizer.store import open_store as open_store_at
 from summarizer.store.base import redact, sqlite_path
 from summarizer.summaries import MODES
@@ -354,13 +355,16 @@ def sources_remove(ctx: Context, url: str, scope: str) -> None:
 
 
 def _nothing_due(store: Store) -> str:
-    """Why a poll fetched nothing: no feeds, or when the next one is due."""
+    """Why a poll fetched nothing: no feeds, when the next one is due, feeds another poller holds."""
     feeds = store.list_sources()
     if not feeds:
         return "no feeds yet: briefbot sources add URL"
     upcoming = min((row["next_poll_at"] for row in feeds if row["next_poll_at"]), default=None)
     count = f"{len(feeds)} feed{'s' if len(feeds) != 1 else ''}"
-    return f"no feed due: {count}, next one at {upcoming or 'once due'}"
+    now = utc_iso(datetime.now(UTC))
+    leased = sum(1 for row in feeds if row["leased_until"] and row["leased_until"] >= now)
+    elsewhere = f", {leased} being polled by another poller" if leased else ""
+    return f"no feed due: {count}, next one at {upcoming or 'once due'}{elsewhere}"
 
 
 @main.command()
@@ -370,28 +374,59 @@ def _nothing_due(store: Store) -> str:
     default=None,
     help="Keep polling at this interval (e.g. 15m, at least 1s); Ctrl-C stops.",
 )
+@click.option(
+    "--rounds",
+    type=click.IntRange(min=1),
+    default=None,
+    help="With --every: stop after this many polls (default: until Ctrl-C or SIGTERM).",
+)
 @pass_reader
-def poll(ctx: Context, every: float | None) -> None:
+def poll(ctx: Context, every: float | None, rounds: int | None) -> None:
     """Fetch the feeds that are due (conditional GET, back-off after failures).
 
-    Without --every, exits with status 1 when every feed polled failed.
+    Without --every, exits with status 1 when every feed polled failed. Several pollers
+    (and bots) may share one database: each due feed is polled by one of them.
     """
-    from summarizer.sources.poll import poll_due
+    if rounds is not None and every is None:
+        raise click.UsageError("--rounds goes with --every")
+    # SIGTERM (docker stop, systemd) stops like Ctrl-C: the feeds being polled are released.
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        _poll_rounds(ctx, every, rounds)
+    except KeyboardInterrupt:
+        out.print("stopped", markup=False)  # a poll cut short released its feeds (poll_due)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
+
+def _poll_rounds(ctx: Context, every: float | None, rounds: int | None) -> None:
+    """`briefbot poll`'s loop: poll, print the reports, sleep `every` seconds, `rounds` times."""
+    from summarizer.sources.poll import disable_source, poll_due
+
+    done = 0
     while True:
         reports = poll_due(ctx.store, ctx.settings)
         for report in reports:
             out.print(report.describe(), soft_wrap=True, markup=False)
+            if report.failures >= ctx.settings.feed_disable_after and disable_source(
+                ctx.store, report.source_id, report.error, datetime.now(UTC)
+            ):
+                out.print(
+                    f"{report.title}: disabled after {report.failures} failed polls in a row "
+                    "(FEED_DISABLE_AFTER); `/sources add` it again in Discord to resume",
+                    soft_wrap=True,
+                    markup=False,
+                )
         if not reports:
             out.print(_nothing_due(ctx.store), markup=False)
+        done += 1
         if every is None:
             if reports and not any(report.ok for report in reports):
                 sys.exit(1)
             return
-        try:
-            time.sleep(every)
-        except KeyboardInterrupt:
+        if rounds is not None and done >= rounds:
             return
+        time.sleep(every)
 
 
 @main.command()

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from dotenv import dotenv_values
-from pydantic import ConfigDict, ValidationError, create_model, field_validator
+from pydantic import ConfigDict, ValidationError, ValidationInfo, create_model, field_validator
 from pydantic.dataclasses import dataclass
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -103,6 +103,7 @@ class Settings:
     poll_max_items: int = 50
     poll_first_max_age: str = "3d"
     poll_max_backoff: str = "24h"
+    poll_lease: str = "10m"  # a poller holds the due feeds it took this long at most (then others may)
     # Search
     recency_weight: float = 0.5
     recency_half_life_hours: float = 48.0
@@ -119,6 +120,11 @@ class Settings:
     discord_guild_id: str = ""
     discord_api_base: str = ""
     discord_gateway_url: str = ""
+    # Shards (large bots): this process runs shards SHARD_IDS ("0,1"; empty = all) of SHARD_COUNT
+    # (0: as many as Discord recommends, asked at start, all in this process)
+    shard_count: int = 1
+    shard_ids: str = ""
+    poll_in_bot: bool = True  # false: feeds are polled by separate `briefbot poll --every` workers
     # Digests
     digest_time: str = "08:00"
     digest_timezone: str = "UTC"
@@ -194,13 +200,20 @@ class Settings:
         return _at_least(value, 1)
 
     @field_validator(
-        "http_max_redirects", "recency_weight", "brief_cooldown_rate", "shutdown_grace", "max_feeds_per_guild"
+        "http_max_redirects",
+        "recency_weight",
+        "brief_cooldown_rate",
+        "shutdown_grace",
+        "max_feeds_per_guild",
+        "shard_count",
     )
     @classmethod
     def _zero_or_more(cls, value: float) -> float:
         return _at_least(value, 0)
 
-    @field_validator("poll_interval", "poll_max_backoff", "digest_check_interval", "heartbeat_interval")
+    @field_validator(
+        "poll_interval", "poll_max_backoff", "poll_lease", "digest_check_interval", "heartbeat_interval"
+    )
     @classmethod
     def _interval(cls, value: str) -> str:
         return _check_duration(value, positive=True)
@@ -236,6 +249,28 @@ class Settings:
     @classmethod
     def _ws_url(cls, value: str) -> str:
         return _url_or_empty(value, "ws")
+
+    @field_validator("shard_ids")
+    @classmethod
+    def _shard_ids(cls, value: str, info: ValidationInfo) -> str:
+        count = info.data.get("shard_count")
+        if count is None:
+            return value  # SHARD_COUNT itself is wrong: that error is the one to read
+        ids = [part.strip() for part in value.split(",") if part.strip()]
+        if ids and count == 0:
+            raise ValueError(
+                "needs a SHARD_COUNT: with SHARD_COUNT=0 (as Discord recommends) one process runs all"
+            )
+        if not all(part.isdigit() for part in ids):
+            raise ValueError("must be shard numbers separated by commas (e.g. 0,1), or empty for all")
+        outside = [part for part in ids if int(part) >= count]
+        if outside:
+            raise ValueError(
+                f"shard {outside[0]} does not exist: with SHARD_COUNT={count} the shards are 0 to {count - 1}"
+            )
+        if len(set(map(int, ids))) != len(ids):
+            raise ValueError("names a shard twice")
+        return ",".join(ids)
 
     @field_validator("digest_time")
     @classmethod
@@ -296,6 +331,19 @@ class Settings:
         return parse_duration(self.poll_max_backoff)
 
     @property
+    def shard_id_list(self) -> list[int]:
+        """The shards this process runs: SHARD_IDS, or every shard of SHARD_COUNT (none listed
+        for SHARD_COUNT=0: the count is Discord's, known once connected)."""
+        if not self.shard_ids:
+            return list(range(self.shard_count))
+        return [int(part) for part in self.shard_ids.split(",")]
+
+    @property
+    def poll_lease_delta(self) -> timedelta:
+        """POLL_LEASE as a timedelta."""
+        return parse_duration(self.poll_lease)
+
+    @property
     def digest_grace_delta(self) -> timedelta:
         """DIGEST_GRACE as a timedelta."""
         return parse_duration(self.digest_grace)
@@ -354,7 +402,8 @@ def _unknown_keys(env_file: Path) -> list[str]:
         if upper in SETTING_KEYS or upper.startswith("BRIEFBOT_TEST_"):
             continue
         hint = _did_you_mean(upper)
-        if hint or upper.startswith("BRIEFBOT_"):
+        # BRIEFBOT_TEST_* belong to the test suite (.ci/run's PostgreSQL server), not to briefbot.
+        if hint or (upper.startswith("BRIEFBOT_") and not upper.startswith("BRIEFBOT_TEST_")):
             warnings.append(f"environment: {key} is not a briefbot setting{hint}")
     return warnings
 

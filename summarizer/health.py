@@ -88,8 +88,13 @@ class Status:
 
 
 def heartbeat_path(settings: Settings) -> Path:
-    """HEARTBEAT_FILE, or beside the database when it is empty (briefbot.db.heartbeat)."""
-    return Path(settings.heartbeat_file or f"{settings.database_path}.heartbeat")
+    """HEARTBEAT_FILE, or beside the database when it is empty (briefbot.db.heartbeat); a
+    process running some shards only has its own (briefbot.db.shard0.heartbeat for SHARD_IDS=0),
+    so shard processes on one machine never overwrite each other's."""
+    if settings.heartbeat_file:
+        return Path(settings.heartbeat_file)
+    shards = f".shard{settings.shard_ids.replace(',', '-')}" if settings.shard_ids else ""
+    return Path(f"{settings.database_path}{shards}.heartbeat")
 
 
 def heartbeat_interval(settings: Settings) -> timedelta:

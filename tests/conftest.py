@@ -1,9 +1,9 @@
 """Shared fixtures: a real store (a SQLite file in a temp dir, or a fresh PostgreSQL schema),
 settings that allow 127.0.0.1, an HTTP server.
 
-The store, search, retrieve, brief, digest, poll and copy tests run on both backends: their
-`store` / `settings` / `database_url` fixtures are parametrized over `sqlite` and
-`postgresql` (BOTH_BACKENDS). PostgreSQL comes from BRIEFBOT_TEST_POSTGRES_URL (`.ci/run`
+The store, search, retrieve, brief, digest, poll, poll-lease and copy tests run on both
+backends: their `store` / `settings` / `database_url` fixtures are parametrized over
+`sqlite` and `postgresql` (BOTH_BACKENDS). PostgreSQL comes from BRIEFBOT_TEST_POSTGRES_URL (`.ci/run`
 starts a throw-away server and sets it); without it those cases skip, saying so, except
 under CI (the CI variable set), where a missing server fails them.
 """
@@ -30,10 +30,18 @@ from summarizer.store import Store, open_store  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
-POSTGRES_URL_ENV = "BRIEFBOT_TEST_POSTGRES_URL"
 # Test modules whose store-backed tests run on SQLite and on PostgreSQL.
 BOTH_BACKENDS = frozenset(
-    {"test_store", "test_search", "test_retrieve", "test_brief", "test_digest", "test_poll", "test_copy"}
+    {
+        "test_store",
+        "test_search",
+        "test_retrieve",
+        "test_brief",
+        "test_digest",
+        "test_poll",
+        "test_poll_leases",
+        "test_copy",
+    }
 )
 
 
@@ -44,17 +52,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
 
 
-def postgres_server() -> str:
-    """The test PostgreSQL server's URL; skips (fails under CI) when there is none."""
-    url = os.environ.get(POSTGRES_URL_ENV, "")
-    if url:
-        return url
-    reason = f"no PostgreSQL for the postgresql cases: {POSTGRES_URL_ENV} is not set (.ci/run sets it)"
-    if os.environ.get("CI"):
-        pytest.fail(reason + ", and CI must run them")
-    pytest.skip(reason)
-
-
 @pytest.fixture
 def backend(request: pytest.FixtureRequest) -> str:
     """'sqlite', or 'postgresql' for the second run of a BOTH_BACKENDS test."""
@@ -62,8 +59,9 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
-    """Where the test's store is: a new SQLite file, or a new schema on the test server."""
+def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """Where the test's store is: a new SQLite file, or a new schema on the test server
+    (`postgres_url`: skips without one, fails under CI)."""
     if backend == "sqlite":
         yield str(tmp_path / "briefbot.db")
         return
@@ -71,7 +69,7 @@ def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
 
     from summarizer.store.postgres import with_search_path
 
-    server = postgres_server()
+    server = request.getfixturevalue("postgres_url")
     schema = f"test_{uuid.uuid4().hex[:16]}"
     with psycopg.connect(server, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {schema}")
@@ -108,6 +106,20 @@ def store(settings: Settings) -> Iterator[Store]:
     opened = open_store(settings.store_url)
     yield opened
     opened.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """The PostgreSQL server of the test run (BRIEFBOT_TEST_POSTGRES_URL, set by .ci/run).
+
+    Without one, a test needing it skips, except in CI (env CI set), where it fails."""
+    url = os.environ.get("BRIEFBOT_TEST_POSTGRES_URL", "").strip()
+    if not url:
+        reason = "PostgreSQL tests need BRIEFBOT_TEST_POSTGRES_URL (.ci/run starts a server)"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return url
 
 
 @pytest.fixture

@@ -36,6 +36,13 @@ http_server):
             ...
         double.drop_gateway()      # the client RESUMEs (double.resumes counts them)
 
+Shards (discord.py's AutoShardedClient): `DiscordDouble(guilds={guild: channels, ...},
+shard_count=2)` serves several guilds; IDENTIFY with `shard: [id, count]` gets READY and
+GUILD_CREATE for that shard's guilds only (`shard_of`, Discord's `(guild_id >> 22) % count`);
+several gateway connections (one per shard, from one or several processes) are up at once,
+and each dispatch goes to the shard of its guild (DMs to shard 0). `GET /gateway/bot`
+recommends `shard_count` shards. A shard id outside its count is closed with 4010.
+
 `double.advance(seconds)` moves the double's clock (interaction deadlines and token
 lifetimes) without waiting. Every wait is bounded; the double stops by itself after
 `max_lifetime` seconds.
@@ -79,6 +86,27 @@ class Rejected(Exception):
 
 def _invalid(path: str, problem: str) -> Rejected:
     return Rejected(400, 50035, "Invalid Form Body", {path: problem})
+
+
+def shard_of(guild_id: str | int, shard_count: int) -> int:
+    """The shard a guild belongs to, as Discord assigns it."""
+    return (int(guild_id) >> 22) % shard_count
+
+
+@dataclass
+class GatewaySession:
+    """One shard's gateway session: its connection (None while disconnected) and the
+    dispatches sent in it (replayed on RESUME)."""
+
+    shard_id: int
+    shard_count: int
+    session_id: str
+    ws: web.WebSocketResponse | None = None
+    sequence: int = 0
+    sent_events: list[dict] = field(default_factory=list)
+
+    def serves(self, guild_id: str) -> bool:
+        return shard_of(guild_id, self.shard_count) == self.shard_id
 
 
 @dataclass
@@ -214,13 +242,18 @@ class DiscordDouble:
         token: str = "test-token.double.0123456789",
         guild_id: str = "100000000000000001",
         channel_ids: tuple[str, ...] = ("200000000000000001", "200000000000000002"),
+        guilds: dict[str, tuple[str, ...]] | None = None,
+        shard_count: int = 1,
         allowed_intents: int = 0,
         max_lifetime: float = 180.0,
         heartbeat_interval_ms: int = 41250,
     ):
         self.token = token
-        self.guild_id = guild_id
-        self.channel_ids = channel_ids
+        # guild id -> its channel ids; the first guild is `guild_id` (commands' default guild)
+        self.guilds = dict(guilds) if guilds else {guild_id: channel_ids}
+        self.guild_id = next(iter(self.guilds))
+        self.channel_ids = self.guilds[self.guild_id]
+        self.shard_count = shard_count  # what GET /gateway/bot recommends
         self.application_id = "300000000000000001"
         self.bot_user = {
             "id": self.application_id,
@@ -246,10 +279,7 @@ class DiscordDouble:
         self._ids = itertools.count(400000000000000001)
         self._clock_offset = 0.0
         self._rate_limits: dict[str, list] = {}  # route -> [times left, retry_after]
-        self._ws: web.WebSocketResponse | None = None
-        self._session_id: str | None = None
-        self._sequence = 0
-        self._sent_events: list[dict] = []  # dispatches of the session, for RESUME replays
+        self.sessions: dict[int, GatewaySession] = {}  # shard id -> its latest session
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self._watchdog: asyncio.Task | None = None
@@ -287,10 +317,27 @@ class DiscordDouble:
         await asyncio.sleep(self.max_lifetime)
         await self.stop()
 
+    @property
+    def _ws(self) -> web.WebSocketResponse | None:
+        """Shard 0's connection (the only one of an unsharded bot)."""
+        session = self.sessions.get(0)
+        return session.ws if session else None
+
+    def connected_shards(self) -> list[int]:
+        """Shard ids with a gateway connection up now."""
+        return sorted(i for i, s in self.sessions.items() if s.ws is not None and not s.ws.closed)
+
+    def guilds_of_shard(self, shard_id: int, shard_count: int) -> list[str]:
+        return [guild for guild in self.guilds if shard_of(guild, shard_count) == shard_id]
+
+    def guild_of_channel(self, channel_id: str) -> str | None:
+        return next((g for g, channels in self.guilds.items() if channel_id in channels), None)
+
     async def stop(self) -> None:
-        """Close the gateway and the HTTP server (idempotent)."""
-        if self._ws is not None and not self._ws.closed:
-            await self._ws.close(code=1001)
+        """Close the gateway connections and the HTTP server (idempotent)."""
+        for session in list(self.sessions.values()):
+            if session.ws is not None and not session.ws.closed:
+                await session.ws.close(code=1001)
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await runner.cleanup()
@@ -337,11 +384,12 @@ class DiscordDouble:
         with 429, as Discord does (Via header, JSON retry_after)."""
         self._rate_limits[route] = [times, retry_after]
 
-    async def drop_gateway(self, code: int = 4000) -> None:
-        """Close the gateway connection (code 4000, 'unknown error'): the client should
+    async def drop_gateway(self, code: int = 4000, shard_id: int = 0) -> None:
+        """Close a shard's gateway connection (code 4000, 'unknown error'): the client should
         reconnect to READY's resume_gateway_url and RESUME."""
-        if self._ws is not None:
-            await self._ws.close(code=code)
+        session = self.sessions.get(shard_id)
+        if session is not None and session.ws is not None:
+            await session.ws.close(code=code)
 
     def calls_to(self, route: str) -> list[Call]:
         """Recorded calls of one route template, e.g. 'PUT /applications/{app}/commands'."""
@@ -468,7 +516,7 @@ class DiscordDouble:
     ) -> Interaction:
         interaction_id = str(next(self._ids))
         token = f"itoken-{interaction_id}-" + "x" * 40
-        channel_id = channel_id or self.channel_ids[0]
+        channel_id = channel_id or self.guilds.get(guild_id or "", self.channel_ids)[0]
         payload: dict[str, Any] = {
             "id": interaction_id,
             "application_id": self.application_id,
@@ -553,10 +601,10 @@ class DiscordDouble:
 
     # -- gateway ----------------------------------------------------------------------------
 
-    def _guild_payload(self) -> dict:
+    def _guild_payload(self, guild_id: str) -> dict:
         return {
-            "id": self.guild_id,
-            "name": "Briefing Room",
+            "id": guild_id,
+            "name": "Briefing Room" if guild_id == self.guild_id else f"Room {guild_id[-4:]}",
             "icon": None,
             "owner_id": "500000000000000009",
             "region": None,
@@ -567,7 +615,7 @@ class DiscordDouble:
             "explicit_content_filter": 0,
             "roles": [
                 {
-                    "id": self.guild_id,
+                    "id": guild_id,
                     "name": "@everyone",
                     "color": 0,
                     "hoist": False,
@@ -597,7 +645,7 @@ class DiscordDouble:
             "member_count": 3,
             "voice_states": [],
             "members": [],
-            "channels": [self._channel(cid, self.guild_id) for cid in self.channel_ids],
+            "channels": [self._channel(cid, guild_id) for cid in self.guilds[guild_id]],
             "threads": [],
             "presences": [],
             "stage_instances": [],
@@ -608,12 +656,24 @@ class DiscordDouble:
         self.gateway_log.append(("out", frame))
         await ws.send_str(json.dumps(frame))
 
-    async def dispatch(self, event: str, data: dict) -> None:
-        """Send a gateway dispatch (op 0); kept for RESUME when no connection is up."""
-        self._sequence += 1
-        frame = {"op": 0, "t": event, "s": self._sequence, "d": data}
-        self._sent_events.append(frame)
-        ws = self._ws
+    def _session_for(self, data: dict) -> GatewaySession | None:
+        """The session an event goes to: its guild's shard, or shard 0 (DMs)."""
+        guild_id = data.get("guild_id") if isinstance(data, dict) else None
+        for session in self.sessions.values():
+            if session.serves(guild_id) if guild_id else session.shard_id == 0:
+                return session
+        return None
+
+    async def dispatch(self, event: str, data: dict, session: GatewaySession | None = None) -> None:
+        """Send a gateway dispatch (op 0) to the shard of its guild (or `session`); kept for
+        RESUME when that shard's connection is down."""
+        session = session or self._session_for(data)
+        if session is None:
+            return  # no shard of this guild ever connected: Discord would not deliver it
+        session.sequence += 1
+        frame = {"op": 0, "t": event, "s": session.sequence, "d": data}
+        session.sent_events.append(frame)
+        ws = session.ws
         if ws is not None and not ws.closed:
             with contextlib.suppress(ConnectionError, RuntimeError):
                 await self._send(ws, frame)
@@ -621,9 +681,6 @@ class DiscordDouble:
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(max_msg_size=4 * 1024 * 1024)
         await ws.prepare(request)
-        if self._ws is not None and not self._ws.closed:
-            await self._ws.close(code=4000)
-        self._ws = ws
         await self._send(
             ws, {"op": 10, "s": None, "t": None, "d": {"heartbeat_interval": self.heartbeat_interval_ms}}
         )
@@ -635,10 +692,17 @@ class DiscordDouble:
                 self.gateway_log.append(("in", frame))
                 await self._on_frame(ws, frame)
         finally:
-            if self._ws is ws:
-                self._ws = None
+            for session in self.sessions.values():
+                if session.ws is ws:
+                    session.ws = None
             await self._notify()
         return ws
+
+    async def _take_over(self, session: GatewaySession, ws: web.WebSocketResponse) -> None:
+        """`ws` now carries `session`: an older connection of the same shard is closed."""
+        if session.ws is not None and session.ws is not ws and not session.ws.closed:
+            await session.ws.close(code=4000)
+        session.ws = ws
 
     async def _on_frame(self, ws: web.WebSocketResponse, frame: dict) -> None:
         op = frame.get("op")
@@ -652,33 +716,49 @@ class DiscordDouble:
             if data.get("intents", 0) & PRIVILEGED_INTENTS & ~self.allowed_intents:
                 await ws.close(code=4014, message=b"Disallowed intent(s).")
                 return
+            shard_id, shard_count = data.get("shard") or (0, 1)
+            if not 0 <= shard_id < shard_count:
+                await ws.close(code=4010, message=b"Invalid shard.")
+                return
             self.identifies += 1
             self.identify_payloads.append(data)
-            self._session_id = f"session-{self.identifies}"
-            self._sent_events = []
+            previous = self.sessions.get(shard_id)
+            session = GatewaySession(shard_id, shard_count, f"session-{self.identifies}")
+            if previous is not None and previous.ws is not None and previous.ws is not ws:
+                await previous.ws.close(code=4000)
+            session.ws = ws
+            self.sessions[shard_id] = session
+            guilds = self.guilds_of_shard(shard_id, shard_count)
             await self.dispatch(
                 "READY",
                 {
                     "v": 10,
                     "user": self.bot_user,
-                    "guilds": [{"id": self.guild_id, "unavailable": True}],
-                    "session_id": self._session_id,
+                    "guilds": [{"id": guild, "unavailable": True} for guild in guilds],
+                    "session_id": session.session_id,
                     "resume_gateway_url": self.gateway_url + "?resume=1",
                     "application": {"id": self.application_id, "flags": 0},
                     "private_channels": [],
                     "relationships": [],
+                    "shard": [shard_id, shard_count],
                 },
+                session,
             )
-            await self.dispatch("GUILD_CREATE", self._guild_payload())
+            for guild in guilds:
+                await self.dispatch("GUILD_CREATE", self._guild_payload(guild), session)
         elif op == 6:
-            if data.get("token") != self.token or data.get("session_id") != self._session_id:
+            resumed = next(
+                (s for s in self.sessions.values() if s.session_id == data.get("session_id")), None
+            )
+            if data.get("token") != self.token or resumed is None:
                 await self._send(ws, {"op": 9, "s": None, "t": None, "d": False})
                 return
             self.resumes += 1
-            for missed in [e for e in self._sent_events if e["s"] > (data.get("seq") or 0)]:
+            await self._take_over(resumed, ws)
+            for missed in [e for e in resumed.sent_events if e["s"] > (data.get("seq") or 0)]:
                 await self._send(ws, missed)
-            self._sequence += 1
-            await self._send(ws, {"op": 0, "t": "RESUMED", "s": self._sequence, "d": {}})
+            resumed.sequence += 1
+            await self._send(ws, {"op": 0, "t": "RESUMED", "s": resumed.sequence, "d": {}})
         await self._notify()
 
     # -- REST ----------------------------------------------------------------------------------
@@ -806,7 +886,7 @@ class DiscordDouble:
     async def _get_gateway(self, request, body):
         return 200, {
             "url": self.gateway_url,
-            "shards": 1,
+            "shards": self.shard_count,
             "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1},
         }
 
@@ -984,12 +1064,13 @@ class DiscordDouble:
         }
 
     async def _get_channel(self, request, body, channel_id):
-        if channel_id not in self.channel_ids:
+        guild_id = self.guild_of_channel(channel_id)
+        if guild_id is None:
             raise Rejected(404, 10003, "Unknown Channel")
-        return 200, self._channel(channel_id, self.guild_id)
+        return 200, self._channel(channel_id, guild_id)
 
     async def _post_channel_message(self, request, body, channel_id):
-        if channel_id not in self.channel_ids:
+        if self.guild_of_channel(channel_id) is None:
             raise Rejected(404, 10003, "Unknown Channel")
         self._validate_message(body or {}, creating=True)
         return 200, self._message_payload(self._new_message(channel_id, body))

@@ -368,3 +368,31 @@ def test_bot_without_network_is_one_line(tmp_path: Path):
     lines = output.strip().splitlines()
     assert lines[-1].startswith("cannot reach Discord at http://127.0.0.1:"), output
     assert len(lines) <= 5, output  # a few INFO log lines (logging in, shutdown), then ours
+
+
+def test_poll_every_stops_after_its_rounds_and_rounds_needs_every(seeded: str):
+    result = invoke("--db", seeded, "poll", "--every", "1s", "--rounds", "2")
+    assert result.exit_code == 0, result.output
+    assert result.output.count("no feeds yet") == 2
+    alone = invoke("--db", seeded, "poll", "--rounds", "2")
+    assert alone.exit_code == 2 and "--rounds goes with --every" in alone.output
+
+
+def test_poll_disables_a_feed_after_feed_disable_after_failures_in_a_row(seeded: str):
+    env = {"ALLOW_PRIVATE_URLS": "true", "FEED_DISABLE_AFTER": "2"}
+    store = Store(seeded)
+    source, _ = store.add_source(f"http://127.0.0.1:{free_port()}/closed.xml")
+    store.close()
+    first = invoke("--db", seeded, "poll", env=env)
+    assert first.exit_code == 1 and "disabled" not in first.output
+    store = Store(seeded)
+    store.update_source(source["id"], next_poll_at=None)  # due again at once
+    store.close()
+    second = invoke("--db", seeded, "poll", env=env)
+    assert "disabled after 2 failed polls in a row" in second.output, second.output
+    store = Store(seeded)
+    store.update_source(source["id"], next_poll_at=None)
+    (row,) = store.list_sources()
+    store.close()
+    assert row["disabled_at"] and row["disabled_reason"]  # why, for `briefbot sources list`
+    assert invoke("--db", seeded, "poll", env=env).output.startswith("no feed due")

@@ -66,6 +66,10 @@ def env_file(tmp_path: Path, monkeypatch) -> Path:
         ("POLL_INTERVAL=0", "POLL_INTERVAL=0: must be longer than 0"),
         ("DIGEST_TIMEZONE=Mars/Base", "DIGEST_TIMEZONE=Mars/Base"),
         ("DISCORD_API_BASE=discord.com", "DISCORD_API_BASE=discord.com: must be a URL starting with http"),
+        ("SHARD_COUNT=-1", "SHARD_COUNT=-1: must be at least 0"),
+        ("SHARD_IDS=1", "SHARD_IDS=1: shard 1 does not exist: with SHARD_COUNT=1 the shards are 0 to 0"),
+        ("SHARD_IDS=0;1", "SHARD_IDS=0;1: must be shard numbers separated by commas (e.g. 0,1)"),
+        ("POLL_LEASE=0", "POLL_LEASE=0: must be longer than 0"),
     ],
 )
 def test_a_wrong_value_in_env_file_or_environment_names_the_setting(
@@ -135,3 +139,18 @@ def test_the_token_is_never_shown(env_file: Path):
     settings = load_settings()
     assert settings.discord_token == "s3cr3t.t0ken"
     assert "s3cr3t" not in repr(settings) and "s3cr3t" not in str(settings)
+
+
+def test_shard_ids_default_to_every_shard_and_are_checked_against_the_count(env_file: Path):
+    env_file.write_text("SHARD_COUNT=4\n")
+    assert load_settings().shard_id_list == [0, 1, 2, 3]
+    env_file.write_text("SHARD_COUNT=4\nSHARD_IDS= 3, 1\n")
+    assert load_settings().shard_id_list == [3, 1]
+    env_file.write_text("SHARD_COUNT=2\nSHARD_IDS=1,1\n")
+    with pytest.raises(SettingsError, match="SHARD_IDS=1,1: names a shard twice"):
+        load_settings()
+    env_file.write_text("SHARD_COUNT=0\n")  # as many as Discord recommends, all here
+    assert load_settings().shard_id_list == []
+    env_file.write_text("SHARD_COUNT=0\nSHARD_IDS=1\n")
+    with pytest.raises(SettingsError, match="SHARD_IDS=1: needs a SHARD_COUNT"):
+        load_settings()

@@ -1,7 +1,8 @@
 """The deployment files say what the README promises. Docker cannot build on this machine, so the
 Dockerfile is parsed (dockerfile-parse) and checked for what matters: CPU-only torch at the
 project's pin, a non-root user, `briefbot bot` as what runs, the store on a volume, a health
-check. The systemd unit is parsed and, where systemd-analyze exists, verified by systemd."""
+check. The systemd unit is parsed and, where systemd-analyze exists, verified by systemd.
+docker-compose.yml (PyYAML) runs what the README's "Scaling out" section describes."""
 
 from __future__ import annotations
 
@@ -15,9 +16,11 @@ import tomllib
 from pathlib import Path
 
 import pytest
+import yaml
 from dockerfile_parse import DockerfileParser
+from yarl import URL
 
-from summarizer.config import Settings, parse_duration
+from summarizer.config import SETTING_KEYS, Settings, load_settings, parse_duration
 
 REPO = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())
@@ -132,3 +135,76 @@ def test_systemd_accepts_every_line_of_the_unit(tmp_path):
         ["systemd-analyze", "verify", str(copy)], capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0 and not result.stderr.strip(), result.stderr
+
+
+# -- docker-compose.yml: PostgreSQL, two bot shards, a poller ----------------------------------
+
+# The PostgreSQL store's setting (DATABASE_URL) comes with that store's branch; every other key
+# a service sets must be a briefbot setting.
+STORE_URL_KEY = "DATABASE_URL"
+
+
+def _compose() -> dict:
+    return yaml.safe_load((REPO / "docker-compose.yml").read_text())
+
+
+def _scaling_section() -> str:
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("## Scaling out: PostgreSQL and shards", 1)[1]
+    return section.split("\n## ", 1)[0]
+
+
+def _briefbot_services(compose: dict) -> dict[str, dict]:
+    return {name: service for name, service in compose["services"].items() if "build" in service}
+
+
+def test_compose_runs_postgres_with_a_volume_and_a_health_check():
+    compose = _compose()
+    postgres = compose["services"]["postgres"]
+    assert postgres["image"] == "postgres:15"
+    volume, mount = postgres["volumes"][0].split(":", 1)
+    assert mount == "/var/lib/postgresql/data" and volume in compose["volumes"]
+    assert "pg_isready" in " ".join(postgres["healthcheck"]["test"])
+    assert postgres["environment"]["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD:?")
+
+
+def test_compose_runs_two_bot_shards_and_a_poller_on_one_postgres():
+    services = _briefbot_services(_compose())
+    bots = {name: s for name, s in services.items() if s["command"] == ["bot"]}
+    pollers = {name: s for name, s in services.items() if s["command"][0] == "poll"}
+    assert set(services) == set(bots) | set(pollers)
+    assert sorted(bot["environment"]["SHARD_IDS"] for bot in bots.values()) == ["0", "1"]
+    (poller,) = pollers.values()
+    every = poller["command"][poller["command"].index("--every") + 1]
+    assert poller["command"] == ["poll", "--every", every] and parse_duration(every).total_seconds() == 900
+
+    urls = set()
+    for name, service in services.items():
+        environment = {key: str(value) for key, value in service["environment"].items()}
+        unknown = set(environment) - set(SETTING_KEYS) - {STORE_URL_KEY}
+        assert not unknown, f"{name} sets {unknown}, which are no briefbot settings"
+        urls.add(environment[STORE_URL_KEY])
+        assert environment["POLL_IN_BOT"] == "false" and environment["SHARD_COUNT"] == "2"
+        settings = {k: v for k, v in environment.items() if k != STORE_URL_KEY}
+        load_settings(env_file=REPO / "no.env", **{k.lower(): v for k, v in settings.items()})  # valid
+        assert service["env_file"] == ".env" and "DISCORD_TOKEN" not in environment  # secrets from .env
+        assert service["build"] == "." and (REPO / "Dockerfile").is_file()
+        assert service["depends_on"]["postgres"]["condition"] == "service_healthy"
+        assert parse_duration(service["stop_grace_period"]).total_seconds() > Settings().shutdown_grace
+    (url,) = urls  # one database for all
+    parsed = URL(url.replace("${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD in .env}", "secret"))
+    assert parsed.scheme == "postgresql" and parsed.host == "postgres" and parsed.port == 5432
+
+
+def test_the_readme_names_what_the_compose_file_runs():
+    compose, section = _compose(), _scaling_section()
+    for name in compose["services"]:
+        assert f"`{name}`" in section, f"the README does not name the {name} service"
+    assert "postgres:15" in section and "`postgres-data`" in section
+    for setting in ("DATABASE_URL", "SHARD_COUNT", "SHARD_IDS", "POLL_IN_BOT", "POSTGRES_PASSWORD"):
+        assert f"`{setting}" in section
+    services = _briefbot_services(compose)
+    (poller,) = [s for s in services.values() if s["command"][0] == "poll"]
+    assert "`briefbot " + " ".join(poller["command"]) + "`" in section
+    assert "SHARD_COUNT=2" in section and "POLL_IN_BOT=false" in section
+    assert "docker compose up -d --build" in section

@@ -82,6 +82,18 @@ def test_heartbeat_file_and_interval_come_from_the_settings(tmp_path, status, mo
     assert status().exit_code == 0
 
 
+def test_each_shard_process_has_its_own_heartbeat_beside_the_database(tmp_path, status, monkeypatch):
+    _store_with_articles(tmp_path / "cli.db", 1)
+    write_heartbeat(tmp_path / "cli.db.shard1.heartbeat", guilds=3)
+    monkeypatch.setenv("SHARD_COUNT", "2")
+    monkeypatch.setenv("SHARD_IDS", "0")
+    down = status()
+    assert down.exit_code == 1 and "cli.db.shard0.heartbeat" in down.output  # shard 0 never wrote one
+    monkeypatch.setenv("SHARD_IDS", "1")
+    up = status()
+    assert up.exit_code == 0 and "3 guilds" in up.output
+
+
 def test_status_shows_the_last_poll_failing_feeds_and_last_posted_digest(tmp_path, status):
     db = tmp_path / "cli.db"
     _store_with_articles(db, 2)

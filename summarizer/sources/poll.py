@@ -3,11 +3,19 @@
 Due feeds are downloaded and parsed at the same time (POLL_FETCHERS threads, each fetch cut
 off at its overall deadline), so a slow feed never holds up the others; their items are then
 stored one feed at a time, as each download ends, through the caller's store.
+
+Several pollers may share one store (bot shards, `briefbot poll` workers): a poller first
+leases the due feeds it takes (`claim_due`, one atomic UPDATE), so each due feed is polled
+by one of them; the lease is released when the poll ends, and expires after POLL_LEASE so
+the feeds of a poller killed mid-poll are polled again by another.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -26,6 +34,10 @@ log = logging.getLogger(__name__)
 # Feeds downloaded at once by one poll: enough that a few slow sites do not queue the rest,
 # few enough to stay polite and light on a small machine.
 POLL_FETCHERS = 4
+
+# Due feeds leased per claim: a few rounds of the fetchers, so a lease covers a short batch
+# (each fetch is cut off at its deadline) and other pollers can take the rest meanwhile.
+CLAIM_BATCH = POLL_FETCHERS * 2
 
 # What downloading one feed gives: the fetch, and the parsed feed (None on a 304).
 Download = Callable[[], tuple[FetchResult, Feed | None]]
@@ -148,16 +160,71 @@ def poll_source(
     return report
 
 
-def poll_due(store: Store, settings: Settings, now: datetime | None = None) -> list[PollReport]:
-    """Poll every feed whose next poll time has come; one report per feed, in the store's order.
+def poller_name() -> str:
+    """Who holds a lease: host, process and a random part (unique across restarts)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
-    Feeds are downloaded concurrently (POLL_FETCHERS at a time); each is stored as soon as its
-    download ends, in this thread (the store is not shared with the download threads).
+
+def claim_due(store: Store, now: datetime, poller: str, until: datetime, limit: int) -> list[dict]:
+    """Lease up to `limit` due feeds that no live lease holds to `poller` until `until`, in one
+    atomic statement; returns their rows (with the lease), oldest id first.
+
+    Due: not disabled, next poll time come (or never polled). A lease whose time has passed
+    (its poller died or hung) is free. PostgreSQL adds `store.skip_locked` so concurrent
+    claimers skip each other's rows instead of waiting.
+    """
+    with store.transaction():
+        cursor = store.db.execute(
+            "UPDATE sources SET leased_until = ?, leased_by = ? WHERE id IN ("
+            "SELECT id FROM sources WHERE disabled_at IS NULL "
+            "AND (next_poll_at IS NULL OR next_poll_at <= ?) "
+            "AND (leased_until IS NULL OR leased_until < ?) "
+            f"ORDER BY id LIMIT ?{store.skip_locked}) RETURNING *",
+            [utc_iso(until), poller, utc_iso(now), utc_iso(now), limit],
+        )
+        columns = [column[0] for column in cursor.description]
+        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    return sorted(rows, key=lambda row: row["id"])
+
+
+def release_leases(store: Store, poller: str) -> None:
+    """Give back every feed `poller` still holds (its poll ended)."""
+    with store.transaction():
+        store.db.execute(
+            "UPDATE sources SET leased_until = NULL, leased_by = NULL WHERE leased_by = ?", [poller]
+        )
+
+
+def poll_due(store: Store, settings: Settings, now: datetime | None = None) -> list[PollReport]:
+    """Poll every feed whose next poll time has come and that no other poller holds; one
+    report per feed, oldest feed first.
+
+    Due feeds are leased CLAIM_BATCH at a time (POLL_LEASE long) and released once polled.
+    Each batch is downloaded concurrently (POLL_FETCHERS at a time); each feed is stored as
+    soon as its download ends, in this thread (the store is not shared with the threads).
     """
     now = now or datetime.now(UTC)
-    due = list(store.due_sources(now))
-    if not due:
-        return []
+    poller = poller_name()
+    reports: list[PollReport] = []
+    polled: set[int] = set()
+    while True:
+        # Lease from the wall clock (an injected `now` may be the past), whichever is later.
+        lease_from = max(now, datetime.now(UTC))
+        due = claim_due(store, now, poller, lease_from + settings.poll_lease_delta, CLAIM_BATCH)
+        try:
+            # A feed due again at once (an interval under the store's one-second precision)
+            # waits for the next poll: each feed is polled once per call.
+            due = [source for source in due if source["id"] not in polled]
+            if not due:
+                return reports
+            polled.update(source["id"] for source in due)
+            reports.extend(_poll_batch(store, due, settings, now))
+        finally:
+            release_leases(store, poller)
+
+
+def _poll_batch(store: Store, due: list[dict], settings: Settings, now: datetime) -> list[PollReport]:
+    """Poll leased feeds: downloads in threads, stored here as each ends; reports in `due`'s order."""
     reports: list[PollReport | None] = [None] * len(due)
     with ThreadPoolExecutor(
         max_workers=min(POLL_FETCHERS, len(due)), thread_name_prefix="poll-fetch"
@@ -167,6 +234,20 @@ def poll_due(store: Store, settings: Settings, now: datetime | None = None) -> l
             index = downloads[download]
             reports[index] = poll_source(store, due[index], settings, now, download.result)
     return [report for report in reports if report is not None]
+
+
+def disable_source(store: Store, source_id: int, reason: str, now: datetime) -> dict | None:
+    """Stop polling a feed (it failed FEED_DISABLE_AFTER polls in a row); returns its row when
+    this call disabled it (None if it already was)."""
+    with store.transaction():
+        cursor = store.db.execute(
+            "UPDATE sources SET disabled_at = ?, disabled_reason = ? WHERE id = ? AND disabled_at IS NULL",
+            [utc_iso(now), reason, source_id],
+        )
+    if cursor.rowcount == 0:
+        return None
+    rows = list(store.db.query("SELECT * FROM sources WHERE id = ?", [source_id]))
+    return rows[0] if rows else None
 
 
 def add_feed(store: Store, url: str, settings: Settings, scope: str = GLOBAL_SCOPE) -> tuple[dict, bool]:

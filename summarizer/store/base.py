@@ -148,6 +148,9 @@ class Store:
 
     db: Any  # execute / executemany / query (module docstring); each backend's own class
     one_writer_at_a_time: bool  # True when a write transaction excludes every other writer
+    # Appended to a claiming sub-SELECT (poll leases): PostgreSQL's backend sets it to
+    # " FOR UPDATE SKIP LOCKED"; SQLite needs none (a write transaction holds the whole file).
+    skip_locked = ""
     path: str  # the SQLite file, or the PostgreSQL URL without its password
 
     def __new__(cls, url_or_path: str | Path = "", *args: Any, **kwargs: Any) -> Store:

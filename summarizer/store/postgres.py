@@ -66,10 +66,11 @@ class Result:
     """What `store.db.execute` returns on PostgreSQL: the rows, read before the connection
     went back to the pool, and how many rows a write changed."""
 
-    def __init__(self, rows: list[tuple], rowcount: int):
+    def __init__(self, rows: list[tuple], rowcount: int, description: list[tuple] | None = None):
         self._rows = rows
         self._next = 0
         self.rowcount = rowcount
+        self.description = description  # (name, type) per column, as DB-API's; None for no rows
 
     def fetchone(self) -> tuple | None:
         if self._next >= len(self._rows):
@@ -102,8 +103,10 @@ class PostgresDatabase:
         """Run one statement; its rows are read at once."""
         with self._store.connection() as conn, conn.cursor() as cursor:
             cursor.execute(to_psycopg(sql), _params(parameters))
-            rows = cursor.fetchall() if cursor.description else []
-            return Result(rows, cursor.rowcount)
+            if cursor.description is None:
+                return Result([], cursor.rowcount)
+            columns = [(column.name, column.type_code) for column in cursor.description]
+            return Result(cursor.fetchall(), cursor.rowcount, columns)
 
     def executemany(self, sql: str, rows: Iterable[Sequence]) -> Result:
         """Run one statement for every row of parameters."""
@@ -300,9 +303,23 @@ def _v5_digest_updates(conn: psycopg.Connection) -> list[str]:
     ]
 
 
+def _v6_poll_leases(conn: psycopg.Connection) -> list[str]:
+    return [
+        "ALTER TABLE sources ADD COLUMN leased_until TEXT",
+        "ALTER TABLE sources ADD COLUMN leased_by TEXT",
+    ]
+
+
 # Forward migrations, version for version those of summarizer/store/sqlite.py:
 # MIGRATIONS[i] gives the statements taking the schema from version i to i + 1. Append only.
-MIGRATIONS = [_v1_initial, _v2_digest_claims, _v3_bot_state, _v4_article_vectors, _v5_digest_updates]
+MIGRATIONS = [
+    _v1_initial,
+    _v2_digest_claims,
+    _v3_bot_state,
+    _v4_article_vectors,
+    _v5_digest_updates,
+    _v6_poll_leases,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -311,6 +328,7 @@ class PostgresStore(Store):
     Safe to share between threads; each thread's `transaction()` holds its own connection."""
 
     one_writer_at_a_time = False
+    skip_locked = " FOR UPDATE SKIP LOCKED"  # concurrent pollers skip each other's feeds
 
     def __init__(self, url: str, migrate: bool = True):
         self.url = url

@@ -235,6 +235,16 @@ def _v5_digest_updates(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE brief_requests ADD COLUMN new_since TEXT")
 
 
+def _v6_poll_leases(db: sqlite_utils.Database) -> None:
+    """A due feed is polled by one process at a time (summarizer/sources/poll.py).
+
+    - `sources.leased_until`: until when a poller holds the feed (UTC; an expired lease, a
+      killed poller's, is free again); `leased_by`: which poller holds it.
+    """
+    db.table("sources").add_column("leased_until", str)
+    db.table("sources").add_column("leased_by", str)
+
+
 # Forward migrations: MIGRATIONS[i] takes the schema from version i to i + 1. Append only.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_initial,
@@ -242,6 +252,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v3_bot_state,
     _v4_article_vectors,
     _v5_digest_updates,
+    _v6_poll_leases,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
