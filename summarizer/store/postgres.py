@@ -310,6 +310,17 @@ def _v6_poll_leases(conn: psycopg.Connection) -> list[str]:
     ]
 
 
+def _v7_digest_leases(conn: psycopg.Connection) -> list[str]:
+    return [
+        "ALTER TABLE digest_posts ADD COLUMN claimed_by TEXT",
+        "ALTER TABLE digest_posts ADD COLUMN lease_until TEXT",
+        "ALTER TABLE digest_posts ADD COLUMN rendering TEXT",
+        "ALTER TABLE digest_posts ADD COLUMN messages_sent BIGINT NOT NULL DEFAULT 0",
+        "ALTER TABLE digest_posts ADD COLUMN nonce_key TEXT",
+        "CREATE INDEX digest_posts_claims ON digest_posts (status, lease_until)",
+    ]
+
+
 # Forward migrations, version for version those of summarizer/store/sqlite.py:
 # MIGRATIONS[i] gives the statements taking the schema from version i to i + 1. Append only.
 MIGRATIONS = [
@@ -319,6 +330,7 @@ MIGRATIONS = [
     _v4_article_vectors,
     _v5_digest_updates,
     _v6_poll_leases,
+    _v7_digest_leases,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

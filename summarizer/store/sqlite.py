@@ -245,6 +245,25 @@ def _v6_poll_leases(db: sqlite_utils.Database) -> None:
     db.table("sources").add_column("leased_by", str)
 
 
+def _v7_digest_leases(db: sqlite_utils.Database) -> None:
+    """A claimed digest is posted exactly once even when its process dies while posting it
+    (summarizer/briefs/digest.py, "Exactly once").
+
+    - `digest_posts.claimed_by` / `lease_until`: the process posting the claim and until when
+      (UTC) it holds it; a claim whose lease ran out (its process is gone) is taken over.
+    - `digest_posts.rendering`: the digest's messages as the bot posts them (JSON), so a
+      taken-over digest is posted with the same content; `messages_sent`: how many of them
+      went out, in order; `nonce_key`: the Discord message nonces' stem (one per message).
+    Claims recorded before this version have no lease: they stay as they are.
+    """
+    db.execute("ALTER TABLE digest_posts ADD COLUMN claimed_by TEXT")
+    db.execute("ALTER TABLE digest_posts ADD COLUMN lease_until TEXT")
+    db.execute("ALTER TABLE digest_posts ADD COLUMN rendering TEXT")
+    db.execute("ALTER TABLE digest_posts ADD COLUMN messages_sent INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE digest_posts ADD COLUMN nonce_key TEXT")
+    db.execute("CREATE INDEX digest_posts_claims ON digest_posts(status, lease_until)")
+
+
 # Forward migrations: MIGRATIONS[i] takes the schema from version i to i + 1. Append only.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_initial,
@@ -253,6 +272,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v4_article_vectors,
     _v5_digest_updates,
     _v6_poll_leases,
+    _v7_digest_leases,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
