@@ -38,6 +38,7 @@ BOTH_BACKENDS = frozenset(
         "test_retrieve",
         "test_brief",
         "test_digest",
+        "test_digest_claims",
         "test_poll",
         "test_poll_leases",
         "test_copy",
