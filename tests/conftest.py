@@ -39,6 +39,7 @@ BOTH_BACKENDS = frozenset(
         "test_brief",
         "test_digest",
         "test_digest_claims",
+        "test_bot_digest_takeover",
         "test_poll",
         "test_poll_leases",
         "test_copy",

@@ -25,8 +25,9 @@ What it enforces (answering as Discord does):
   these), as Discord documents for enforce_nonce.
 - A post held on demand: `hold_post(channel_id, nth=1, created=True)` holds the nth next
   message posted to a channel, after creating it (the poster never hears back: a process
-  killed then did reach Discord) or before (`created=False`: it never did); `held` lists
-  the posts held so far, `release_posts()` lets them finish.
+  killed then did reach Discord) or before (`created=False`: it never did, and is dropped
+  if its poster is gone when released); `held` lists the posts held so far,
+  `release_posts()` lets them finish.
 
 What it records: `calls` (every REST call, with its JSON body and the status answered),
 `gateway_log` (every gateway frame both ways), `messages` (every message as it now looks),
@@ -1133,6 +1134,8 @@ class DiscordDouble:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._release.wait(), self.max_lifetime)
             if message is None:
+                if request.transport is None or request.transport.is_closing():
+                    raise Rejected(503, 0, "held post dropped: its poster is gone")  # nobody hears it
                 message = self._new_message(channel_id, body)
             return 200, self._message_payload(message)
         return 200, self._message_payload(self._new_message(channel_id, body))
