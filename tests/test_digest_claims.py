@@ -40,7 +40,8 @@ def _claimed(store: Store, owner: str = "bot-a", rendering: str | None = RENDERI
         Document(
             url="https://gazette.example/bridge",
             title="Harbour bridge reopens",
-            text="The harbour bridge reopened to traffic on Monday after repairs. Engineers replaced the cables.",
+            text="The harbour bridge reopened to traffic on Monday after repairs. "
+            "Engineers replaced the cables.",
             published_at=AT - timedelta(hours=2),
         ),
         now=AT - timedelta(hours=2),
