@@ -22,8 +22,9 @@ from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import discord
 import pytest
-from discord_double import DiscordDouble
+from discord_double import NONCE_WINDOW, DiscordDouble, bot_settings, running_bot
 from news_followups import (
     BATTERY,
     BATTERY_TITLE,
@@ -33,8 +34,18 @@ from news_followups import (
     FLOOD_TITLE,
     text,
 )
+from test_bot_digest import Clock, _ticks
 
-from summarizer.briefs.digest import compose_digest, due_digests, mark_posted, record_digest, subscribe
+from bot.digests import digest_messages, rendering_of
+from summarizer.briefs.digest import (
+    compose_digest,
+    digest_status,
+    due_digests,
+    get_subscription,
+    mark_posted,
+    record_digest,
+    subscribe,
+)
 from summarizer.config import Settings
 from summarizer.embeddings import model_cache_dir
 from summarizer.models import Document
@@ -44,6 +55,7 @@ pytestmark = pytest.mark.timeout(180)
 
 REPO = Path(__file__).resolve().parent.parent
 GRACE = timedelta(hours=6)
+POST = "POST /channels/{channel_id}/messages"
 
 
 def _ingest(store, title: str, sentences: list[str], at: datetime, host: str) -> None:
@@ -53,10 +65,9 @@ def _ingest(store, title: str, sentences: list[str], at: datetime, host: str) ->
     )
 
 
-def _two_message_digest_due(settings: Settings, guild: str, channel: str) -> None:
+def _two_message_digest_due(settings: Settings, guild: str, channel: str, now: datetime) -> None:
     """Yesterday's digest told the flood; since then a follow-up and a new story arrived, and
-    today's digest (due a minute ago) has a New and a Developing part: two messages."""
-    now = datetime.now(UTC)
+    today's digest (due a minute before `now`) has a New and a Developing part: two messages."""
     at = (now - timedelta(minutes=1)).strftime("%H:%M")
     yesterday = now - timedelta(days=1)
     with closing(open_store(settings.store_url)) as store:
@@ -92,7 +103,7 @@ async def test_a_bot_killed_while_posting_a_digest_posts_it_exactly_once_after_a
 ):
     async with DiscordDouble(max_lifetime=170) as double:
         guild, channel = double.guild_id, double.channel_ids[0]
-        _two_message_digest_due(settings, guild, channel)
+        _two_message_digest_due(settings, guild, channel, datetime.now(UTC))
         env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_", "DIGEST_"))}
         env.update(
             HOME=str(tmp_path),
@@ -134,9 +145,8 @@ async def test_a_bot_killed_while_posting_a_digest_posts_it_exactly_once_after_a
         double.release_posts()
         await asyncio.sleep(0.2)  # a held post released now finds its poster gone
         assert double.channel_messages(channel) == posted
-        sends = [
-            c.body.get("nonce") for c in double.calls_to("POST /channels/{channel_id}/messages") if c.body
-        ]
+        sends = [c.body.get("nonce") for c in double.calls_to(POST) if c.body]
+        assert all(c.body.get("enforce_nonce") is True for c in double.calls_to(POST) if c.body)
 
     # Exactly once, message for message: the header and New stories, then Developing stories.
     assert [m.content.split("\n")[-1] for m in posted] == ["**New stories**", "**Developing stories**"]
@@ -170,3 +180,89 @@ async def test_a_bot_killed_while_posting_a_digest_posts_it_exactly_once_after_a
     assert "taken over from" in second_text and "Traceback" not in second_text, second_text[-3000:]
     assert "Traceback" not in first_log.read_text()
     assert double.token not in first_log.read_text() + second_text
+
+
+def _sections(messages) -> list[str]:
+    return [m.content.split("\n")[-1] for m in messages]
+
+
+async def test_a_digest_refused_after_its_first_message_sends_only_the_rest_after_the_retry_wait(
+    settings,
+):
+    now = datetime(2026, 6, 2, 8, 0, 5, tzinfo=UTC)
+    async with DiscordDouble() as double:
+        guild, channel = double.guild_id, double.channel_ids[0]
+        _two_message_digest_due(settings, guild, channel, now)
+        double.refuse_post(channel, nth=2)
+        clock = Clock(now)
+        async with running_bot(
+            bot_settings(settings, double, digest_check_interval="0.05s"), clock=clock
+        ) as bot:
+            await double.wait_for(lambda: any(c.status == 403 for c in double.calls_to(POST)), timeout=20)
+            await _ticks(bot, 5)
+            assert _sections(double.channel_messages(channel)) == ["**New stories**"]
+            with closing(open_store(settings.store_url)) as store:
+                subscription = get_subscription(store, channel)
+                assert subscription is not None
+                assert digest_status(store, subscription.id, now.date()) == "claimed"  # kept, not released
+            clock.now = now + timedelta(minutes=11)  # the retry wait is over, the lease ran out
+            await double.wait_for(lambda: len(double.channel_messages(channel)) >= 2, timeout=20)
+            await _ticks(bot, 5)
+        posted = double.channel_messages(channel)
+        sends = [c.body.get("nonce") for c in double.calls_to(POST) if c.body]
+    assert _sections(posted) == ["**New stories**", "**Developing stories**"]
+    assert sends == [posted[0].nonce, posted[1].nonce, posted[1].nonce]  # refused, then sent
+    with closing(open_store(settings.store_url)) as store:
+        assert digest_status(store, subscription.id, now.date()) == "posted"
+
+
+async def test_a_digest_stalled_past_its_grace_with_nothing_sent_goes_into_the_next_one(settings):
+    now = datetime(2026, 6, 2, 8, 0, 5, tzinfo=UTC)
+    async with DiscordDouble() as double:
+        guild, channel = double.guild_id, double.channel_ids[0]
+        _two_message_digest_due(settings, guild, channel, now)
+        with closing(open_store(settings.store_url)) as store:
+            [(due, day)] = due_digests(store, now, GRACE)
+            digest = compose_digest(store, due, now, settings)
+            rendering = rendering_of(digest_messages(digest, day))
+            lease = timedelta(minutes=2)
+            assert record_digest(store, due, day, digest, now, owner="gone", lease=lease, rendering=rendering)
+        # The claiming process died; the bot is back only after the day's grace period.
+        clock = Clock(now + GRACE + timedelta(minutes=30))
+        async with running_bot(
+            bot_settings(settings, double, digest_check_interval="0.05s"), clock=clock
+        ) as bot:
+            await _ticks(bot, 5)
+            assert double.channel_messages(channel) == []
+            with closing(open_store(settings.store_url)) as store:
+                assert digest_status(store, due.id, day) is None  # released: its stories are free
+            clock.now = now + timedelta(days=1)
+            await double.wait_for(lambda: len(double.channel_messages(channel)) >= 2, timeout=20)
+            await _ticks(bot, 5)
+        posted = double.channel_messages(channel)
+    assert _sections(posted) == ["**New stories**", "**Developing stories**"]
+    assert (now + timedelta(days=1)).strftime("%A %d %B %Y") in posted[0].content
+    assert [e["title"] for m in posted for e in m.embeds] == [
+        f"1. {BATTERY_TITLE}",
+        f"2. {FLOOD_FOLLOW_UP_TITLE}",
+    ]
+
+
+async def test_discord_returns_the_message_a_nonce_already_posted_in_the_channel(settings):
+    """What the take-over relies on, through the real client: discord.py sends a nonce with
+    enforce_nonce, and the same nonce in the same channel within Discord's window gets the
+    earlier message back instead of a second one."""
+    async with DiscordDouble() as double:
+        one, other = double.channel_ids
+        async with running_bot(bot_settings(settings, double)) as bot:
+            first = await bot.get_partial_messageable(int(one)).send("digest part 1", nonce="k1.0")
+            again = await bot.get_partial_messageable(int(one)).send("digest part 1", nonce="k1.0")
+            elsewhere = await bot.get_partial_messageable(int(other)).send("digest part 1", nonce="k1.0")
+            double.advance(NONCE_WINDOW + 1)  # Discord forgot the nonce
+            later = await bot.get_partial_messageable(int(one)).send("digest part 1", nonce="k1.0")
+            with pytest.raises(discord.HTTPException) as refused:
+                await bot.get_partial_messageable(int(one)).send("too long a nonce", nonce="n" * 26)
+        assert again.id == first.id and len({first.id, elsewhere.id, later.id}) == 3
+        assert [m.id for m in double.channel_messages(one)] == [str(first.id), str(later.id)]
+        assert refused.value.status == 400 and refused.value.code == 50035
+        assert all(c.body["enforce_nonce"] is True for c in double.calls_to(POST))
