@@ -25,9 +25,10 @@ digest whose process was killed while posting it is taken over, once its lease r
 the process of its guild's shard, which sends the messages not yet recorded. A posting
 that fails before any message went out releases the claim and is retried a little later
 within the grace period; one that fails after a message keeps its claim and is finished
-after the retry wait. A channel that is deleted (10003) or forbids the bot (50001, 50013)
-counts as a refusal; after DIGEST_RETIRE_AFTER refusals in a row the digest is retired (logged
-once, shown in `/digest list`, never retried) until someone subscribes the channel again.
+after the retry wait (unless the channel is gone or forbidden: then it stays as it went
+out). A channel that is deleted (10003) or forbids the bot (50001, 50013) counts as a
+refusal; after DIGEST_RETIRE_AFTER refusals in a row the digest is retired (logged once,
+shown in `/digest list`, never retried) until someone subscribes the channel again.
 A process posts the digests of the guilds on its own shards only (bot.serves_guild); the
 other shards' processes post the rest.
 """
@@ -435,7 +436,8 @@ class DigestScheduler(commands.Cog):
         """Send the claim's messages not yet recorded as sent, each with its own nonce (Discord
         returns a message it already has rather than posting it twice), recording each, then
         mark the digest posted. False when it was not (all) posted: released when nothing went
-        out, kept (and finished after its lease) when part went out."""
+        out; when part went out, kept and finished after the retry wait, or settled as it is
+        when the channel is gone or forbids the bot (a refusal, as for a first message)."""
         bot, settings = self.bot, self.bot.settings
         local_date = claim.local_date
         messages = messages_of(claim.rendering or "[]")
@@ -450,10 +452,21 @@ class DigestScheduler(commands.Cog):
                 )
             except (discord.HTTPException, OSError) as error:
                 self._held[(subscription.id, local_date)] = now + RETRY_AFTER_FAILURE
+                if index > 0 and await self._refused(subscription, error, now):
+                    # The channel is gone or forbidden: the rest cannot follow; settle it as is.
+                    await bot.in_store(
+                        engine.mark_posted,
+                        subscription.id,
+                        local_date,
+                        bot.clock(),
+                        jump_url,
+                        background=True,
+                    )
+                    return False
                 if index > 0:
                     log.warning(
                         "digest to channel %s only partly posted (%d of %d messages): %s; the rest "
-                        "follows once its lease ran out",
+                        "follows after the retry wait",
                         subscription.channel_id,
                         index,
                         len(messages),

@@ -27,8 +27,9 @@ What it enforces (answering as Discord does):
   message posted to a channel, after creating it (the poster never hears back: a process
   killed then did reach Discord) or before (`created=False`: it never did, and is dropped
   if its poster is gone when released); `held` lists the posts held so far,
-  `release_posts()` lets them finish. `refuse_post(channel_id, nth=1)` answers the nth next
-  message posted to a channel with 403 code 50013 (Missing Permissions), creating nothing.
+  `release_posts()` lets them finish. `refuse_post(channel_id, nth=1, status=403, code=50013)`
+  answers the nth next message posted to a channel with that error (default Missing
+  Permissions; 503 is an outage discord.py does not retry), creating nothing.
 
 What it records: `calls` (every REST call, with its JSON body and the status answered),
 `gateway_log` (every gateway frame both ways), `messages` (every message as it now looks),
@@ -304,7 +305,7 @@ class DiscordDouble:
         self.nonce_hits: list[Message] = []  # earlier messages returned for a repeated nonce
         self.held: list[HeldPost] = []  # channel posts held so far (hold_post)
         self._holds: dict[str, list] = {}  # channel id -> [posts to let through first, created]
-        self._refusals: dict[str, int] = {}  # channel id -> posts to let through before one refused
+        self._refusals: dict[str, list] = {}  # channel id -> [posts to let through, status, code]
         self._release = asyncio.Event()
         self.sessions: dict[int, GatewaySession] = {}  # shard id -> its latest session
         self._changed = asyncio.Condition()
@@ -418,9 +419,9 @@ class DiscordDouble:
         never hears so), or not (it is created only if released)."""
         self._holds[channel_id] = [nth - 1, created]
 
-    def refuse_post(self, channel_id: str, nth: int = 1) -> None:
-        """Refuse the `nth` next message posted to `channel_id` (403 code 50013), once."""
-        self._refusals[channel_id] = nth - 1
+    def refuse_post(self, channel_id: str, nth: int = 1, status: int = 403, code: int = 50013) -> None:
+        """Refuse the `nth` next message posted to `channel_id` with `status` and `code`, once."""
+        self._refusals[channel_id] = [nth - 1, status, code]
 
     def release_posts(self) -> None:
         """Let every post held so far finish (a later hold waits for a later release)."""
@@ -1130,11 +1131,13 @@ class DiscordDouble:
                     self.nonce_hits.append(earlier)
                     return 200, self._message_payload(earlier)
         refusal = self._refusals.get(channel_id)
-        if refusal is not None and refusal > 0:
-            self._refusals[channel_id] = refusal - 1
+        if refusal is not None and refusal[0] > 0:
+            refusal[0] -= 1
         elif refusal is not None:
             del self._refusals[channel_id]
-            raise Rejected(403, 50013, "Missing Permissions")
+            raise Rejected(
+                refusal[1], refusal[2], "Missing Permissions" if refusal[2] == 50013 else "Refused"
+            )
         hold = self._holds.get(channel_id)
         if hold is not None and hold[0] > 0:
             hold[0] -= 1

@@ -186,19 +186,19 @@ def _sections(messages) -> list[str]:
     return [m.content.split("\n")[-1] for m in messages]
 
 
-async def test_a_digest_refused_after_its_first_message_sends_only_the_rest_after_the_retry_wait(
+async def test_a_digest_failing_after_its_first_message_sends_only_the_rest_after_the_retry_wait(
     settings,
 ):
     now = datetime(2026, 6, 2, 8, 0, 5, tzinfo=UTC)
     async with DiscordDouble() as double:
         guild, channel = double.guild_id, double.channel_ids[0]
         _two_message_digest_due(settings, guild, channel, now)
-        double.refuse_post(channel, nth=2)
+        double.refuse_post(channel, nth=2, status=503, code=0)  # an outage
         clock = Clock(now)
         async with running_bot(
             bot_settings(settings, double, digest_check_interval="0.05s"), clock=clock
         ) as bot:
-            await double.wait_for(lambda: any(c.status == 403 for c in double.calls_to(POST)), timeout=20)
+            await double.wait_for(lambda: any(c.status == 503 for c in double.calls_to(POST)), timeout=20)
             await _ticks(bot, 5)
             assert _sections(double.channel_messages(channel)) == ["**New stories**"]
             with closing(open_store(settings.store_url)) as store:
@@ -266,3 +266,28 @@ async def test_discord_returns_the_message_a_nonce_already_posted_in_the_channel
         assert [m.id for m in double.channel_messages(one)] == [str(first.id), str(later.id)]
         assert refused.value.status == 400 and refused.value.code == 50035
         assert all(c.body["enforce_nonce"] is True for c in double.calls_to(POST))
+
+
+async def test_a_channel_that_forbids_the_bot_after_the_first_message_settles_the_digest_as_it_went(
+    settings,
+):
+    now = datetime(2026, 6, 2, 8, 0, 5, tzinfo=UTC)
+    async with DiscordDouble() as double:
+        guild, channel = double.guild_id, double.channel_ids[0]
+        _two_message_digest_due(settings, guild, channel, now)
+        double.refuse_post(channel, nth=2)  # 403 Missing Permissions
+        clock = Clock(now)
+        async with running_bot(
+            bot_settings(settings, double, digest_check_interval="0.05s"), clock=clock
+        ) as bot:
+            await double.wait_for(lambda: any(c.status == 403 for c in double.calls_to(POST)), timeout=20)
+            await _ticks(bot, 5)
+            clock.now = now + timedelta(minutes=11)
+            await _ticks(bot, 5)
+        posted = double.channel_messages(channel)
+        sends = [c.body.get("nonce") for c in double.calls_to(POST) if c.body]
+    assert _sections(posted) == ["**New stories**"] and len(sends) == 2  # never retried
+    with closing(open_store(settings.store_url)) as store:
+        subscription = get_subscription(store, channel)
+        assert subscription is not None and subscription.post_failures == 1  # counts toward retiring
+        assert digest_status(store, subscription.id, now.date()) == "posted"

@@ -29,8 +29,8 @@ nonce for a few minutes; a restart slower than that may repeat that one message)
 claim past the grace period with no message sent is released instead (its stories go in
 the next digest). A posting that fails before any message went out releases the claim so a
 later tick retries it within the grace period; one that fails later keeps the claim, and
-the rest is sent once its lease ran out. Claims recorded before leases existed (schema 7)
-are never taken over.
+the rest is sent once its lease ran out (or the poster settles it with `mark_posted` when
+the channel is gone). Claims recorded before leases existed (schema 7) are never taken over.
 """
 
 from __future__ import annotations
