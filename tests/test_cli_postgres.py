@@ -26,7 +26,8 @@ def run(database_url: str, tmp_path: Path, monkeypatch):
     monkeypatch.delenv("DATABASE_PATH", raising=False)
 
     def invoke(*args: str):
-        return CliRunner().invoke(main, list(args), env={"DATABASE_URL": database_url}, catch_exceptions=False)
+        env = {"DATABASE_URL": database_url}
+        return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
 
     return invoke
 
@@ -70,7 +71,8 @@ def test_migrate_then_ingest_then_status_as_the_compose_health_check_runs_it(run
 
     down = run("status")  # no bot has written a heartbeat yet
     assert down.exit_code == 1 and "DOWN: no heartbeat in" in down.output
-    write_heartbeat(tmp_path / "briefbot.db.heartbeat", guilds=2, now=datetime.now(UTC) - timedelta(seconds=5))
+    beat = datetime.now(UTC) - timedelta(seconds=5)
+    write_heartbeat(tmp_path / "briefbot.db.heartbeat", guilds=2, now=beat)
     up = run("status")
     assert up.exit_code == 0, up.output
     assert "postgresql://" in up.output and "3 articles" in up.output

@@ -139,6 +139,7 @@ def test_systemd_accepts_every_line_of_the_unit(tmp_path):
 
 # -- docker-compose.yml: PostgreSQL, two bot shards, a poller ----------------------------------
 
+
 def _compose() -> dict:
     return yaml.safe_load((REPO / "docker-compose.yml").read_text())
 

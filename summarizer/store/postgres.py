@@ -310,6 +310,13 @@ def _v6_poll_leases(conn: psycopg.Connection) -> list[str]:
     ]
 
 
+def _v7_disabled_notices(conn: psycopg.Connection) -> list[str]:
+    return [
+        "ALTER TABLE sources ADD COLUMN disabled_announced_at TEXT",
+        "UPDATE sources SET disabled_announced_at = disabled_at WHERE disabled_at IS NOT NULL",
+    ]
+
+
 # Forward migrations, version for version those of summarizer/store/sqlite.py:
 # MIGRATIONS[i] gives the statements taking the schema from version i to i + 1. Append only.
 MIGRATIONS = [
@@ -319,6 +326,7 @@ MIGRATIONS = [
     _v4_article_vectors,
     _v5_digest_updates,
     _v6_poll_leases,
+    _v7_disabled_notices,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

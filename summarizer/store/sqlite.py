@@ -245,6 +245,17 @@ def _v6_poll_leases(db: sqlite_utils.Database) -> None:
     db.table("sources").add_column("leased_by", str)
 
 
+def _v7_disabled_notices(db: sqlite_utils.Database) -> None:
+    """The channel that added a feed is told once when the feed is disabled, whichever process
+    disabled it (a `briefbot poll` worker, or the bot; bot/tasks.py).
+
+    - `sources.disabled_announced_at`: when a bot process took the telling on itself (NULL: a
+      disabled feed not told yet). Feeds disabled before this version count as told.
+    """
+    db.table("sources").add_column("disabled_announced_at", str)
+    db.execute("UPDATE sources SET disabled_announced_at = disabled_at WHERE disabled_at IS NOT NULL")
+
+
 # Forward migrations: MIGRATIONS[i] takes the schema from version i to i + 1. Append only.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_initial,
@@ -253,6 +264,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v4_article_vectors,
     _v5_digest_updates,
     _v6_poll_leases,
+    _v7_disabled_notices,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
