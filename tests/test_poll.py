@@ -220,3 +220,32 @@ def test_a_disabled_feed_is_claimed_for_telling_by_one_process_once_and_again_af
     assert claim_disabled_announcement(store, source["id"], now) is False  # not disabled: nothing to tell
     assert disable_source(store, source["id"], "HTTP 404", now + timedelta(days=1)) is not None
     assert [s["disabled_reason"] for s in unannounced_disabled_sources(store)] == ["HTTP 404"]
+
+
+def test_feeds_disabled_before_schema_7_count_as_told(settings, backend, monkeypatch):
+    # Upgrading must not make every bot announce feeds disabled (and told) long ago.
+    import importlib
+
+    module = importlib.import_module(
+        f"summarizer.store.{'postgres' if backend == 'postgresql' else 'sqlite'}"
+    )
+    with monkeypatch.context() as old:
+        old.setattr(module, "MIGRATIONS", module.MIGRATIONS[:6])
+        old.setattr(module, "SCHEMA_VERSION", 6)
+        store = open_store(settings.store_url)
+        source, _ = store.add_source("https://feeds.example/old.xml")
+        store.db.execute(
+            "UPDATE sources SET disabled_at = ? WHERE id = ?", ["2026-01-02T03:04:05Z", source["id"]]
+        )
+        store.close()
+    store = open_store(settings.store_url)  # migrated to 7
+    try:
+        assert store.schema_version >= 7
+        assert unannounced_disabled_sources(store) == []
+        assert (
+            disable_source(store, store.add_source("https://feeds.example/new.xml")[0]["id"], "x", NOW)
+            is not None
+        )
+        assert [s["url"] for s in unannounced_disabled_sources(store)] == ["https://feeds.example/new.xml"]
+    finally:
+        store.close()
