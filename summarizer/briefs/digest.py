@@ -235,6 +235,9 @@ def subscribe(
     }
     chosen_quiet = parse_quiet(quiet) if quiet is not None else None
     with store.transaction():
+        # Two subscribes of one channel at once (two processes): the second waits for the
+        # first and then changes its row, instead of failing on the one-per-channel index.
+        store.lock(f"subscribe {channel_id}")
         existing = get_subscription(store, channel_id)
         if existing:  # subscribing again also brings a retired digest back
             store.update_row(

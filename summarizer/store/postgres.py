@@ -321,6 +321,13 @@ def _v7_digest_leases(conn: psycopg.Connection) -> list[str]:
     ]
 
 
+def _v8_disabled_notices(conn: psycopg.Connection) -> list[str]:
+    return [
+        "ALTER TABLE sources ADD COLUMN disabled_announced_at TEXT",
+        "UPDATE sources SET disabled_announced_at = disabled_at WHERE disabled_at IS NOT NULL",
+    ]
+
+
 # Forward migrations, version for version those of summarizer/store/sqlite.py:
 # MIGRATIONS[i] gives the statements taking the schema from version i to i + 1. Append only.
 MIGRATIONS = [
@@ -331,6 +338,7 @@ MIGRATIONS = [
     _v5_digest_updates,
     _v6_poll_leases,
     _v7_digest_leases,
+    _v8_disabled_notices,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

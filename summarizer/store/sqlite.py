@@ -264,6 +264,17 @@ def _v7_digest_leases(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX digest_posts_claims ON digest_posts(status, lease_until)")
 
 
+def _v8_disabled_notices(db: sqlite_utils.Database) -> None:
+    """The channel that added a feed is told once when the feed is disabled, whichever process
+    disabled it (a `briefbot poll` worker, or the bot; bot/tasks.py).
+
+    - `sources.disabled_announced_at`: when a bot process took the telling on itself (NULL: a
+      disabled feed not told yet). Feeds disabled before this version count as told.
+    """
+    db.table("sources").add_column("disabled_announced_at", str)
+    db.execute("UPDATE sources SET disabled_announced_at = disabled_at WHERE disabled_at IS NOT NULL")
+
+
 # Forward migrations: MIGRATIONS[i] takes the schema from version i to i + 1. Append only.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_initial,
@@ -273,6 +284,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v5_digest_updates,
     _v6_poll_leases,
     _v7_digest_leases,
+    _v8_disabled_notices,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
