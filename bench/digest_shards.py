@@ -1,7 +1,7 @@
 """Benchmark: several processes on one store (issue 9).
 
     .venv/bin/python bench/digest_shards.py [--database URL] [--channels 1000] [--guilds 100]
-        [--check-interval 60s] [--records 10000] [--skip digests|ingest]
+        [--check-interval 15s] [--records 10000] [--skip digests|ingest]
 
 Digests: `--channels` channels in `--guilds` guilds spread over 2 shards, each subscribed to a
 daily digest at the same minute; two `briefbot bot` processes (shards 0 and 1 of 2) against
@@ -267,7 +267,7 @@ def main() -> None:
     )
     parser.add_argument("--channels", type=int, default=1000)
     parser.add_argument("--guilds", type=int, default=100)
-    parser.add_argument("--check-interval", default="60s", help="DIGEST_CHECK_INTERVAL of the bots")
+    parser.add_argument("--check-interval", default="15s", help="DIGEST_CHECK_INTERVAL of the bots")
     parser.add_argument("--records", type=int, default=10000)
     parser.add_argument("--skip", default="", help="digests or ingest")
     args = parser.parse_args()

@@ -130,7 +130,7 @@ class Settings:
     digest_timezone: str = "UTC"
     digest_max_stories: int = 5
     digest_grace: str = "6h"
-    digest_check_interval: str = "60s"  # [digest] how often the bot looks for due digests, disabled feeds
+    digest_check_interval: str = "15s"  # [digest] how often the bot looks for due digests, disabled feeds
     digest_quiet: str = "say"  # a day with nothing new: say so in one line, or skip posting
     digest_lease: str = "2m"  # a digest being posted is its process's this long per message; then taken over
     # Logging
