@@ -185,11 +185,12 @@ class Store:
         raise NotImplementedError
 
     def match(
-        self, query: Query, where: str, params: Sequence, now: datetime, limit: int
+        self, query: Query, where: str, params: Sequence, now: datetime, limit: int, ranked: bool = True
     ) -> list[tuple[int, float, float]]:
         """Full-text matches of `query` passing `where` (SQL over `articles AS a`, `?`
         parameters), the `limit` most recently stored: (id, lexical score (higher is
-        better; title weighted above the body), hours since published or ingested)."""
+        better; title weighted above the body; 0.0 unless `ranked`), hours since published
+        or ingested)."""
         raise NotImplementedError
 
     def match_ids(self, query: Query, among: Sequence[int] | None = None) -> set[int]:

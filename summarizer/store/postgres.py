@@ -43,6 +43,11 @@ from summarizer.store.query import Query
 POOL_MAX = 4  # connections per Store; a bot process opens one Store per worker thread
 CONNECT_TIMEOUT_S = 10
 TS_CONFIG = "briefbot_english"
+# `match` reads the newest ids in windows: the first WINDOW_FIRST times the matches
+# wanted (a word in a quarter of the articles fills it), the next ones sized to hold
+# WINDOW_MARGIN times the matches still missing at the share of ids matched so far.
+WINDOW_FIRST = 4
+WINDOW_MARGIN = 1.5
 # Any fixed number: the advisory lock that lets one process at a time migrate a database.
 _MIGRATION_LOCK = 7_231_560_912
 _SQL_TOKEN = re.compile(r"'(?:[^']|'')*'|\?|%")
@@ -458,29 +463,46 @@ class PostgresStore(Store):
     # -- full-text search (tsvector) ----------------------------------------------------
 
     def match(
-        self, query: Query, where: str, params: Sequence, now: datetime, limit: int
+        self, query: Query, where: str, params: Sequence, now: datetime, limit: int, ranked: bool = True
     ) -> list[tuple[int, float, float]]:
         """tsvector matches, the newest `limit` ids, ranked by ts_rank (title weight A counts
-        TITLE_WEIGHT times body weight B)."""
+        TITLE_WEIGHT times body weight B; 0.0 when not `ranked`: ts_rank reads the row's
+        tsvector from TOAST, most of the cost of a common word).
+
+        The newest matches are read in windows of ids, newest first, each window the GIN
+        index's matches ANDed with the id range in a bitmap, so only matches in the window
+        leave the index; the next window is sized from the share of ids that matched so far.
+        The planner's own choice for a common word, an index scan backwards by id checking
+        each row's tsvector, was 2-4x slower (BENCHMARKS.md): hence bitmap scans only, in
+        this transaction.
+        """
         expression = query.to_tsquery()
-        if not expression:
+        if not expression or limit <= 0:
             return []
         weights = f"{{0, 0, {BODY_WEIGHT / TITLE_WEIGHT}, 1}}"  # D, C, B (body), A (title)
-        rows = self.db.execute(
-            f"""
-            SELECT id, ts_rank('{weights}', fts, to_tsquery('{TS_CONFIG}', ?))::float8, hours FROM (
-                SELECT a.id, a.fts,
-                       greatest(0, extract(epoch FROM ?::timestamptz
-                           - coalesce(a.published_at, a.ingested_at)::timestamptz) / 3600)::float8 AS hours
-                FROM articles a
-                WHERE a.fts @@ to_tsquery('{TS_CONFIG}', ?) AND {where}
-                ORDER BY a.id DESC LIMIT {int(limit)}
-            ) m
-            ORDER BY id DESC
-            """,
-            [expression, utc_iso(now), expression, *params],
-        ).fetchall()
-        return [(row[0], row[1], row[2]) for row in rows]
+        score = f"ts_rank('{weights}', a.fts, to_tsquery('{TS_CONFIG}', ?))" if ranked else "0"
+        found: list[tuple[int, float, float]] = []
+        with self.transaction():
+            newest = self.db.execute(
+                "SELECT set_config('enable_indexscan', 'off', true), set_config('enable_seqscan', 'off', true), "
+                "set_config('max_parallel_workers_per_gather', '0', true), max(id) FROM articles"
+            ).fetchone()[3]
+            upper, size = (newest or 0) + 1, WINDOW_FIRST * limit
+            while upper > 1 and len(found) < limit:
+                lower = upper - size
+                span = f"a.id < {upper}" + (f" AND a.id >= {lower}" if lower > 1 else "")
+                found += self.db.execute(
+                    f"""
+                    SELECT a.id, {score}::float8, greatest(0, extract(epoch FROM ?::timestamptz
+                        - coalesce(a.published_at, a.ingested_at)::timestamptz) / 3600)::float8
+                    FROM articles a WHERE a.fts @@ to_tsquery('{TS_CONFIG}', ?) AND {span} AND {where}
+                    ORDER BY a.id DESC LIMIT {int(limit) - len(found)}
+                    """,
+                    [*([expression] if ranked else []), utc_iso(now), expression, *params],
+                ).fetchall()
+                share = max(len(found), 1) / (newest + 1 - lower)  # matches per id read so far
+                upper, size = lower, max(int(WINDOW_MARGIN * (limit - len(found)) / share), limit)
+        return found
 
     def match_ids(self, query: Query, among: Sequence[int] | None = None) -> set[int]:
         """Ids matching `query` (the GIN index), among `among` when given."""

@@ -143,7 +143,8 @@ def search(
         return []
     now = now or datetime.now(UTC)
     where, params = Filters(scope, since, source).sql("a")
-    candidates = store.match(fts, where, params, now, CANDIDATES)
+    # With vectors the relevance is fuse(cosine, coverage): the lexical score would go unused.
+    candidates = store.match(fts, where, params, now, CANDIDATES, ranked=not settings.vector_search)
     if not candidates:
         return []
     ids = [row[0] for row in candidates]

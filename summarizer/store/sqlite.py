@@ -337,15 +337,17 @@ class SQLiteStore(Store):
     # -- full-text search (FTS5) ------------------------------------------------------
 
     def match(
-        self, query: Query, where: str, params: Sequence, now: datetime, limit: int
+        self, query: Query, where: str, params: Sequence, now: datetime, limit: int, ranked: bool = True
     ) -> list[tuple[int, float, float]]:
         """FTS5 matches, newest rowid first (FTS5 walks its index that way and stops at
-        `limit`); the score is -bm25 with the title TITLE_WEIGHT times the body."""
+        `limit`); the score is -bm25 with the title TITLE_WEIGHT times the body (0.0 unless
+        `ranked`)."""
         if query.empty:
             return []
+        score = f"-bm25(articles_fts, {TITLE_WEIGHT}, {BODY_WEIGHT})" if ranked else "0.0"
         return self.db.execute(
             f"""
-            SELECT f.rowid, -bm25(articles_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}),
+            SELECT f.rowid, {score},
                    max(0, julianday(?) - julianday(coalesce(a.published_at, a.ingested_at))) * 24
             FROM articles_fts f JOIN articles a ON a.id = f.rowid
             WHERE articles_fts MATCH ? AND {where}
