@@ -315,6 +315,12 @@ def _v6_poll_leases(conn: psycopg.Connection) -> list[str]:
     ]
 
 
+def _v7_scope_index(conn: psycopg.Connection) -> list[str]:
+    # Counting what a reader can see (each brief) read the whole (url, scope) index, 4x
+    # slower at 100,000 articles; one deduplicated value per scope is a tiny index.
+    return ["CREATE INDEX idx_articles_scope ON articles (scope)"]
+
+
 # Forward migrations, version for version those of summarizer/store/sqlite.py:
 # MIGRATIONS[i] gives the statements taking the schema from version i to i + 1. Append only.
 MIGRATIONS = [
@@ -324,6 +330,7 @@ MIGRATIONS = [
     _v4_article_vectors,
     _v5_digest_updates,
     _v6_poll_leases,
+    _v7_scope_index,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -334,6 +341,7 @@ class PostgresStore(Store):
 
     one_writer_at_a_time = False
     skip_locked = " FOR UPDATE SKIP LOCKED"  # concurrent pollers skip each other's feeds
+    checks_candidates = True  # a posting list costs a heap visit per article (BENCHMARKS.md)
 
     def __init__(self, url: str, migrate: bool = True):
         self.url = url
@@ -515,6 +523,18 @@ class PostgresStore(Store):
             sql += " AND id = ANY(?)"
             params.append(list(among))
         return {row[0] for row in self.db.execute(sql, params)}
+
+    def match_each(self, words: Sequence[str], among: Sequence[int]) -> dict[str, set[int]]:
+        """For each word (or phrase), the ids among `among` that match it: one query, each
+        candidate's tsvector read once."""
+        expressions = [Query(groups=[[word]]).to_tsquery() for word in words]
+        if not among or not any(expressions):
+            return {word: set() for word in words}
+        checks = ", ".join(f"fts @@ to_tsquery('{TS_CONFIG}', ?)" if e else "false" for e in expressions)
+        rows = self.db.execute(
+            f"SELECT id, {checks} FROM articles WHERE id = ANY(?)", [*filter(None, expressions), list(among)]
+        ).fetchall()
+        return {word: {row[0] for row in rows if row[1 + n]} for n, word in enumerate(words)}
 
     def match_count(self, query: Query) -> int:
         """How many articles match (counted from the GIN index)."""

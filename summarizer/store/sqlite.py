@@ -245,6 +245,13 @@ def _v6_poll_leases(db: sqlite_utils.Database) -> None:
     db.table("sources").add_column("leased_by", str)
 
 
+def _v7_scope_index(db: sqlite_utils.Database) -> None:
+    """PostgreSQL's version 7 indexes `articles.scope` (counting what a reader can see
+    there reads the heap otherwise); SQLite counts from an existing covering index, and
+    without statistics its planner would take a scope index for the digests' time-range
+    queries: nothing to change here, the versions stay aligned for `briefbot copy`."""
+
+
 # Forward migrations: MIGRATIONS[i] takes the schema from version i to i + 1. Append only.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_initial,
@@ -253,6 +260,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v4_article_vectors,
     _v5_digest_updates,
     _v6_poll_leases,
+    _v7_scope_index,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
