@@ -48,6 +48,8 @@ TS_CONFIG = "briefbot_english"
 # WINDOW_MARGIN times the matches still missing at the share of ids matched so far.
 WINDOW_FIRST = 4
 WINDOW_MARGIN = 1.5
+# Its plans: bitmap scans only (see `match`).
+_BITMAP_ONLY = {"enable_indexscan": "off", "enable_seqscan": "off"}
 # Any fixed number: the advisory lock that lets one process at a time migrate a database.
 _MIGRATION_LOCK = 7_231_560_912
 _SQL_TOKEN = re.compile(r"'(?:[^']|'')*'|\?|%")
@@ -491,10 +493,8 @@ class PostgresStore(Store):
         score = f"ts_rank('{weights}', a.fts, to_tsquery('{TS_CONFIG}', ?))" if ranked else "0"
         found: list[tuple[int, float, float]] = []
         with self.transaction():
-            newest = self.db.execute(
-                "SELECT set_config('enable_indexscan', 'off', true), set_config('enable_seqscan', 'off', true), "
-                "set_config('max_parallel_workers_per_gather', '0', true), max(id) FROM articles"
-            ).fetchone()[3]
+            before = self._plan_settings(_BITMAP_ONLY)
+            newest = self.db.execute("SELECT max(id) FROM articles").fetchone()[0]
             upper, size = (newest or 0) + 1, WINDOW_FIRST * limit
             while upper > 1 and len(found) < limit:
                 lower = upper - size
@@ -513,7 +513,18 @@ class PostgresStore(Store):
                 ).fetchall()
                 share = max(len(found), 1) / (newest + 1 - lower)  # matches per id read so far
                 upper, size = lower, max(int(WINDOW_MARGIN * (limit - len(found)) / share), limit)
+            self._plan_settings(before)  # an enclosing transaction goes on with its own plans
         return found
+
+    def _plan_settings(self, settings: dict[str, str]) -> dict[str, str]:
+        """Set planner settings until the end of the transaction; returns those they replace."""
+        names = list(settings)
+        reads, writes = ["current_setting(?)"] * len(names), ["set_config(?, ?, true)"] * len(names)
+        row = self.db.execute(
+            "SELECT " + ", ".join(reads + writes),
+            [*names, *[value for name in names for value in (name, settings[name])]],
+        ).fetchone()
+        return dict(zip(names, row[: len(names)], strict=True))
 
     def match_ids(self, query: Query, among: Sequence[int] | None = None) -> set[int]:
         """Ids matching `query` (the GIN index), among `among` when given."""
