@@ -493,8 +493,8 @@ class PostgresStore(Store):
         score = f"ts_rank('{weights}', a.fts, to_tsquery('{TS_CONFIG}', ?))" if ranked else "0"
         found: list[tuple[int, float, float]] = []
         with self.transaction():
+            newest = self.db.execute("SELECT max(id) FROM articles").fetchone()[0]  # by index: first
             before = self._plan_settings(_BITMAP_ONLY)
-            newest = self.db.execute("SELECT max(id) FROM articles").fetchone()[0]
             upper, size = (newest or 0) + 1, WINDOW_FIRST * limit
             while upper > 1 and len(found) < limit:
                 lower = upper - size
