@@ -13,15 +13,14 @@ Ingest: two `briefbot ingest` processes store the same `--records` synthetic art
 into one store at once; counts what each process reported and what the store holds (each
 article must be stored once).
 
-`--database`: a SQLite path (or sqlite:///path; default a temp file) or, with the PostgreSQL
-store, a postgresql:// URL (a fresh database: the bench adds to it).
+`--database`: a SQLite path (or sqlite:///path; default a temp file) or a postgresql:// URL
+(a fresh database: the bench adds to it).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import json
 import os
 import re
@@ -45,7 +44,7 @@ from summarizer.briefs.digest import subscribe  # noqa: E402
 from summarizer.config import Settings, parse_duration  # noqa: E402
 from summarizer.embeddings import model_cache_dir  # noqa: E402
 from summarizer.models import Document  # noqa: E402
-from summarizer.store import Store  # noqa: E402
+from summarizer.store import Store, open_store  # noqa: E402
 
 SHARDS = 2
 POSTED = re.compile(r"posted the \S+ digest to channel (\d+)")
@@ -55,25 +54,13 @@ WORDS = (
 ).split()
 
 
-def is_postgres(database: str) -> bool:
-    return database.startswith(("postgresql://", "postgres://"))
-
-
 def open_database(database: str) -> Store:
     """The store at `database` (the same place the processes are pointed at)."""
-    if is_postgres(database):
-        # The PostgreSQL store (DATABASE_URL, `open_store`) comes with its own branch (issue 9).
-        open_store = getattr(importlib.import_module("summarizer.store"), "open_store", None)
-        if open_store is None:
-            raise SystemExit("a postgresql:// database needs the PostgreSQL store (store.open_store)")
-        return open_store(database)
-    return Store(database.removeprefix("sqlite:///"))
+    return open_store(database)
 
 
 def database_env(database: str) -> dict[str, str]:
-    if is_postgres(database):
-        return {"DATABASE_URL": database}
-    return {"DATABASE_PATH": database.removeprefix("sqlite:///")}
+    return {"DATABASE_URL": database}
 
 
 def base_env(database: str, home: Path) -> dict[str, str]:

@@ -16,12 +16,19 @@ nothing new says so in one line, or posts nothing when the subscription is `quie
 
 Scheduler: a discord.ext.tasks loop every `settings.digest_check_interval` (first run at
 start, which is the catch-up within `digest_grace`). Each due digest is composed in a worker
-thread, claimed in the store BEFORE it is posted (exactly once across restarts and racing
-bots: see summarizer/briefs/digest.py), posted with mentions off, then marked posted. A posting
+thread, rendered, and claimed in the store with its rendering BEFORE it is posted (exactly
+once across restarts and racing bots: see summarizer/briefs/digest.py), posted with mentions
+off, each message recorded as sent (renewing the claim's `DIGEST_LEASE`), then marked posted.
+Every message carries a nonce fixed by its claim and index (discord.py sends it with
+`enforce_nonce`), so a resent message that reached Discord before is not posted twice. A
+digest whose process was killed while posting it is taken over, once its lease ran out, by
+the process of its guild's shard, which sends the messages not yet recorded. A posting
 that fails before any message went out releases the claim and is retried a little later
-within the grace period. A channel that is deleted (10003) or forbids the bot (50001, 50013)
-counts as a refusal; after DIGEST_RETIRE_AFTER refusals in a row the digest is retired (logged
-once, shown in `/digest list`, never retried) until someone subscribes the channel again.
+within the grace period; one that fails after a message keeps its claim and is finished
+after the retry wait (unless the channel is gone or forbidden: then it stays as it went
+out). A channel that is deleted (10003) or forbids the bot (50001, 50013) counts as a
+refusal; after DIGEST_RETIRE_AFTER refusals in a row the digest is retired (logged once,
+shown in `/digest list`, never retried) until someone subscribes the channel again.
 A process posts the digests of the guilds on its own shards only (bot.serves_guild); the
 other shards' processes post the rest.
 """
@@ -29,7 +36,11 @@ other shards' processes post the rest.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import os
+import socket
+import uuid
 from datetime import date, datetime, timedelta
 
 import discord
@@ -138,6 +149,33 @@ def digest_messages(digest: engine.Digest, local_date: date, *, preview: bool = 
         section[0]["content"] = f"**{title}**"
         messages += section
     messages[0]["content"] = truncate(f"{heading}\n{messages[0]['content']}", CONTENT_LIMIT)
+    return messages
+
+
+def rendering_of(messages: list[dict]) -> str:
+    """Digest messages (`digest_messages`) as the text a claim keeps, so that a process taking
+    the claim over posts exactly these messages."""
+    return json.dumps(
+        [
+            {
+                "content": message.get("content"),
+                "embeds": [embed.to_dict() for embed in message.get("embeds", [])],
+            }
+            for message in messages
+        ]
+    )
+
+
+def messages_of(rendering: str) -> list[dict]:
+    """The messages (`content`, `embeds` keyword arguments for send) a claim's rendering holds."""
+    messages = []
+    for stored in json.loads(rendering):
+        message: dict = {}
+        if stored["embeds"]:
+            message["embeds"] = [discord.Embed.from_dict(embed) for embed in stored["embeds"]]
+        if stored["content"] is not None:
+            message["content"] = stored["content"]
+        messages.append(message)
     return messages
 
 
@@ -272,6 +310,8 @@ class DigestScheduler(commands.Cog):
         self.bot = bot
         self._held: dict[tuple[int, date], datetime] = {}  # failed posts wait before a retry
         self._busy = asyncio.Lock()  # held while a tick runs
+        # Who holds the claims this process makes (a digest's lease names it).
+        self.owner = f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:8]}"
         interval = bot.settings.digest_check_interval_delta.total_seconds()
         self.loop = tasks.loop(seconds=max(interval, 0.05))(self.tick)
         self.loop.before_loop(self.bot.wait_until_ready)
@@ -285,7 +325,7 @@ class DigestScheduler(commands.Cog):
             async with asyncio.timeout(STOP_WAIT_SECONDS):
                 await self._busy.acquire()
         except TimeoutError:
-            log.warning("stopping while a digest is being posted; it stays claimed, unposted")
+            log.warning("stopping while a digest is being posted; its rest follows after its lease")
         self.loop.cancel()
 
     async def tick(self) -> None:
@@ -302,6 +342,20 @@ class DigestScheduler(commands.Cog):
             log.exception("could not read due digests")
             return
         self._held = {key: until for key, until in self._held.items() if until > now}
+        try:
+            stalled = await self.bot.in_store(engine.stalled_digests, now, background=True)
+        except Exception:
+            log.exception("could not read stalled digests")
+            stalled = []
+        for subscription, claim in stalled:
+            if not self.bot.serves_guild(subscription.guild_id):
+                continue  # another shard's process takes it over
+            if (subscription.id, claim.local_date) in self._held:
+                continue
+            try:
+                await self.resume(subscription, claim, now)
+            except Exception:
+                log.exception("taking over the digest for channel %s failed", subscription.channel_id)
         for subscription, local_date in due:
             if not self.bot.serves_guild(subscription.guild_id):
                 continue  # another shard's process posts it
@@ -318,24 +372,108 @@ class DigestScheduler(commands.Cog):
         bot, settings = self.bot, self.bot.settings
         digest = await bot.in_store(engine.compose_digest, subscription, now, settings, background=True)
         claimed = await bot.in_store(
-            engine.record_digest, subscription, local_date, digest, now, background=True
+            engine.record_digest,
+            subscription,
+            local_date,
+            digest,
+            now,
+            owner=self.owner,
+            lease=settings.digest_lease_delta,
+            rendering=rendering_of(digest_messages(digest, local_date)),
+            background=True,
         )
         if not claimed:
             return False
+        claim = await bot.in_store(engine.claim_of, subscription.id, local_date, background=True)
+        if claim is None:
+            return False  # unsubscribed meanwhile
+        if not await self._deliver(subscription, claim, now):
+            return False
+        log.info(
+            "posted the %s digest to channel %s (%d new, %d developing stories%s)",
+            local_date,
+            subscription.channel_id,
+            len(digest.new_stories),
+            len(digest.developing_stories),
+            "" if claim.rendering != "[]" else "; nothing new, so no message",
+        )
+        return True
+
+    async def resume(self, subscription: engine.Subscription, stalled: engine.Claim, now: datetime) -> bool:
+        """Take over a digest whose process died while posting it (its lease ran out) and post
+        what it had not sent, the same messages with the same nonces. Past the grace period
+        with nothing sent, release it instead (its stories go in the next digest). True when
+        this call finished posting it."""
+        bot, settings = self.bot, self.bot.settings
+        claim = await bot.in_store(
+            engine.take_over_digest, stalled.id, self.owner, now, settings.digest_lease_delta, background=True
+        )
+        if claim is None:
+            return False  # another process took it first
+        late = now - engine.scheduled_at(subscription, claim.local_date) > settings.digest_grace_delta
+        if late and claim.messages_sent == 0:
+            await bot.in_store(engine.release_digest, subscription.id, claim.local_date, background=True)
+            log.info(
+                "released the %s digest of channel %s, claimed by %s and never posted: its stories "
+                "go in the next digest",
+                claim.local_date,
+                subscription.channel_id,
+                stalled.claimed_by,
+            )
+            return False
+        if not await self._deliver(subscription, claim, now):
+            return False
+        log.info(
+            "posted the %s digest to channel %s, taken over from %s after %d of its messages",
+            claim.local_date,
+            subscription.channel_id,
+            stalled.claimed_by,
+            claim.messages_sent,
+        )
+        return True
+
+    async def _deliver(self, subscription: engine.Subscription, claim: engine.Claim, now: datetime) -> bool:
+        """Send the claim's messages not yet recorded as sent, each with its own nonce (Discord
+        returns a message it already has rather than posting it twice), recording each, then
+        mark the digest posted. False when it was not (all) posted: released when nothing went
+        out; when part went out, kept and finished after the retry wait, or settled as it is
+        when the channel is gone or forbids the bot (a refusal, as for a first message)."""
+        bot, settings = self.bot, self.bot.settings
+        local_date = claim.local_date
+        messages = messages_of(claim.rendering or "[]")
         channel = bot.get_partial_messageable(
             int(subscription.channel_id), guild_id=int(subscription.guild_id)
         )
-        sent = 0
-        jump_url = None
-        try:
-            for message in digest_messages(digest, local_date):
-                posted = await channel.send(**message, allowed_mentions=NO_MENTIONS)
-                jump_url = jump_url or posted.jump_url
-                sent += 1
-        except (discord.HTTPException, OSError) as error:
-            if sent == 0:
-                await bot.in_store(engine.release_digest, subscription.id, local_date, background=True)
+        jump_url = claim.jump_url
+        for index in range(claim.messages_sent, len(messages)):
+            try:
+                posted = await channel.send(
+                    **messages[index], nonce=claim.nonce(index), allowed_mentions=NO_MENTIONS
+                )
+            except (discord.HTTPException, OSError) as error:
                 self._held[(subscription.id, local_date)] = now + RETRY_AFTER_FAILURE
+                if index > 0 and await self._refused(subscription, error, now):
+                    # The channel is gone or forbidden: the rest cannot follow; settle it as is.
+                    await bot.in_store(
+                        engine.mark_posted,
+                        subscription.id,
+                        local_date,
+                        bot.clock(),
+                        jump_url,
+                        background=True,
+                    )
+                    return False
+                if index > 0:
+                    log.warning(
+                        "digest to channel %s only partly posted (%d of %d messages): %s; the rest "
+                        "follows after the retry wait",
+                        subscription.channel_id,
+                        index,
+                        len(messages),
+                        error,
+                    )
+                    return False
+                await bot.in_store(engine.release_digest, subscription.id, local_date, background=True)
                 if await self._refused(subscription, error, now):
                     return False
                 log.warning(
@@ -344,25 +482,30 @@ class DigestScheduler(commands.Cog):
                     error,
                 )
                 return False
-            log.warning(
-                "digest to channel %s only partly posted (%d messages): %s",
-                subscription.channel_id,
-                sent,
-                error,
+            jump_url = jump_url or posted.jump_url
+            kept = await bot.in_store(
+                engine.message_sent,
+                claim.id,
+                self.owner,
+                index,
+                bot.clock(),
+                settings.digest_lease_delta,
+                posted.jump_url,
+                background=True,
             )
+            if not kept:
+                log.warning(
+                    "lost the %s digest of channel %s to another process after %d messages",
+                    local_date,
+                    subscription.channel_id,
+                    index + 1,
+                )
+                return False
         await bot.in_store(
             engine.mark_posted, subscription.id, local_date, bot.clock(), jump_url, background=True
         )
         if subscription.post_failures:
             await bot.in_store(engine.clear_post_failures, subscription.id, background=True)
-        log.info(
-            "posted the %s digest to channel %s (%d new, %d developing stories%s)",
-            local_date,
-            subscription.channel_id,
-            len(digest.new_stories),
-            len(digest.developing_stories),
-            "; nothing new, so no message" if sent == 0 else "",
-        )
         return True
 
     async def _refused(self, subscription: engine.Subscription, error: BaseException, now: datetime) -> bool:

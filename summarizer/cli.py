@@ -54,7 +54,7 @@ def open_store(database_path: str, create: bool, migrate: bool = True) -> Store:
     when it is a folder, is missing (only commands that add articles or feeds create one),
     is not a briefbot store, or its PostgreSQL server cannot be reached."""
     if is_postgres_url(database_path):
-        return _open_postgres(database_path, migrate)
+        return _open_postgres(database_path, create, migrate)
     database_path = sqlite_path(database_path)
     path = Path(database_path).expanduser()
     if database_path != ":memory:":
@@ -78,12 +78,28 @@ def open_store(database_path: str, create: bool, migrate: bool = True) -> Store:
         raise BriefbotError(f"cannot create the store {database_path}: {error.strerror or error}") from None
 
 
-def _open_postgres(url: str, migrate: bool) -> Store:
+def _open_postgres(url: str, create: bool, migrate: bool) -> Store:
+    """The PostgreSQL store at `url`; without `create`, a database with no briefbot schema is
+    refused (as a missing SQLite file is) instead of getting one."""
     import psycopg
     import psycopg_pool
 
     try:
-        return open_store_at(url, migrate=migrate)
+        if create:
+            return open_store_at(url, migrate=migrate)
+        store = open_store_at(url, migrate=False)
+        try:
+            if store.schema_version == 0:
+                raise BriefbotError(
+                    f"no store at {redact(url)}: create it with `briefbot migrate` or `briefbot ingest "
+                    "PATH|URL` (or `briefbot sources add URL`), or point DATABASE_URL at an existing one"
+                )
+            if migrate:
+                store.migrate()
+        except BaseException:
+            store.close()
+            raise
+        return store
     except (psycopg.Error, psycopg_pool.PoolTimeout, RuntimeError) as error:  # RuntimeError: a newer schema
         reason = " ".join(str(error).split()) or type(error).__name__
         raise BriefbotError(f"cannot open the store {redact(url)}: {reason}") from None
@@ -768,7 +784,9 @@ def digest_preview(ctx: Context, channel_id: str) -> None:
 @pass_ctx
 def migrate(ctx: Context) -> None:
     """Bring the store (--db, DATABASE_URL or DATABASE_PATH) to this briefbot's schema."""
-    store = open_store(ctx.settings.store_url, create=False, migrate=False)
+    url = ctx.settings.store_url
+    # An empty PostgreSQL database gets its schema here (a missing SQLite file is still refused).
+    store = open_store(url, create=is_postgres_url(url), migrate=False)
     try:
         before, after = store.migrate()
     finally:

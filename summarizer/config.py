@@ -130,8 +130,9 @@ class Settings:
     digest_timezone: str = "UTC"
     digest_max_stories: int = 5
     digest_grace: str = "6h"
-    digest_check_interval: str = "60s"  # [digest] how often the bot looks for due digests
+    digest_check_interval: str = "60s"  # [digest] how often the bot looks for due digests, disabled feeds
     digest_quiet: str = "say"  # a day with nothing new: say so in one line, or skip posting
+    digest_lease: str = "2m"  # a digest being posted is its process's this long per message; then taken over
     # Logging
     log_level: str = "INFO"
     # Bot under load, faults and restarts
@@ -212,7 +213,12 @@ class Settings:
         return _at_least(value, 0)
 
     @field_validator(
-        "poll_interval", "poll_max_backoff", "poll_lease", "digest_check_interval", "heartbeat_interval"
+        "poll_interval",
+        "poll_max_backoff",
+        "poll_lease",
+        "digest_check_interval",
+        "heartbeat_interval",
+        "digest_lease",
     )
     @classmethod
     def _interval(cls, value: str) -> str:
@@ -347,6 +353,11 @@ class Settings:
     def digest_grace_delta(self) -> timedelta:
         """DIGEST_GRACE as a timedelta."""
         return parse_duration(self.digest_grace)
+
+    @property
+    def digest_lease_delta(self) -> timedelta:
+        """DIGEST_LEASE as a timedelta."""
+        return parse_duration(self.digest_lease)
 
     @property
     def digest_check_interval_delta(self) -> timedelta:

@@ -1,7 +1,7 @@
 """Shared fixtures: a real store (a SQLite file in a temp dir, or a fresh PostgreSQL schema),
 settings that allow 127.0.0.1, an HTTP server.
 
-The store, search, retrieve, brief, digest, poll, poll-lease and copy tests run on both
+The store, search, retrieve, brief, digest, poll, poll-lease, copy and bot digest/shard tests run on both
 backends: their `store` / `settings` / `database_url` fixtures are parametrized over
 `sqlite` and `postgresql` (BOTH_BACKENDS). PostgreSQL comes from BRIEFBOT_TEST_POSTGRES_URL (`.ci/run`
 starts a throw-away server and sets it); without it those cases skip, saying so, except
@@ -38,9 +38,14 @@ BOTH_BACKENDS = frozenset(
         "test_retrieve",
         "test_brief",
         "test_digest",
+        "test_digest_claims",
+        "test_bot_digest_takeover",
         "test_poll",
         "test_poll_leases",
         "test_copy",
+        "test_bot_shards",
+        "test_bot_digest",
+        "test_bot_digest_updates",
     }
 )
 

@@ -19,6 +19,17 @@ What it enforces (answering as Discord does):
   25 choices (names 1-100, string values 100).
 - 429 on demand: `rate_limit("POST /channels/{channel_id}/messages", times=1)` answers the
   next N calls of that route with 429, a `Via` header and JSON `retry_after`.
+- Message nonces: a nonce longer than 25 characters -> 400 code 50035; with `enforce_nonce`,
+  a channel message whose nonce the same author used in the same channel within
+  NONCE_WINDOW is not posted again: the earlier message is returned (`nonce_hits` counts
+  these), as Discord documents for enforce_nonce.
+- A post held on demand: `hold_post(channel_id, nth=1, created=True)` holds the nth next
+  message posted to a channel, after creating it (the poster never hears back: a process
+  killed then did reach Discord) or before (`created=False`: it never did, and is dropped
+  if its poster is gone when released); `held` lists the posts held so far,
+  `release_posts()` lets them finish. `refuse_post(channel_id, nth=1, status=403, code=50013)`
+  answers the nth next message posted to a channel with that error (default Missing
+  Permissions; 503 is an outage discord.py does not retry), creating nothing.
 
 What it records: `calls` (every REST call, with its JSON body and the status answered),
 `gateway_log` (every gateway frame both ways), `messages` (every message as it now looks),
@@ -66,6 +77,8 @@ API_PREFIX = "/api/v10"
 INITIAL_RESPONSE_DEADLINE = 3.0  # seconds, Discord's documented limit
 TOKEN_LIFETIME = 15 * 60.0  # seconds an interaction token stays valid for follow-ups
 PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15)  # members, presences, message content
+NONCE_WINDOW = 5 * 60.0  # seconds Discord remembers a message nonce ("a few minutes")
+NONCE_LIMIT = 25  # characters
 EPHEMERAL = 1 << 6
 LOADING = 1 << 7
 
@@ -140,6 +153,8 @@ class Message:
     allowed_mentions: Any = None
     interaction_id: str | None = None
     edits: int = 0
+    nonce: str | None = None
+    created_at: float = 0.0  # on the double's clock
 
     @property
     def ephemeral(self) -> bool:
@@ -178,6 +193,14 @@ class Message:
                 parts += [f.get("name", ""), f.get("value", "")]
             parts.append((embed.get("footer") or {}).get("text", ""))
         return "\n".join(p for p in parts if p)
+
+
+@dataclass
+class HeldPost:
+    """A channel post held by `hold_post`: its channel and, when created, its message."""
+
+    channel_id: str
+    message: Message | None
 
 
 @dataclass
@@ -279,6 +302,11 @@ class DiscordDouble:
         self._ids = itertools.count(400000000000000001)
         self._clock_offset = 0.0
         self._rate_limits: dict[str, list] = {}  # route -> [times left, retry_after]
+        self.nonce_hits: list[Message] = []  # earlier messages returned for a repeated nonce
+        self.held: list[HeldPost] = []  # channel posts held so far (hold_post)
+        self._holds: dict[str, list] = {}  # channel id -> [posts to let through first, created]
+        self._refusals: dict[str, list] = {}  # channel id -> [posts to let through, status, code]
+        self._release = asyncio.Event()
         self.sessions: dict[int, GatewaySession] = {}  # shard id -> its latest session
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
@@ -335,6 +363,7 @@ class DiscordDouble:
 
     async def stop(self) -> None:
         """Close the gateway connections and the HTTP server (idempotent)."""
+        self._release.set()
         for session in list(self.sessions.values()):
             if session.ws is not None and not session.ws.closed:
                 await session.ws.close(code=1001)
@@ -383,6 +412,21 @@ class DiscordDouble:
         """Answer the next `times` calls of `route` ("POST /channels/{channel_id}/messages")
         with 429, as Discord does (Via header, JSON retry_after)."""
         self._rate_limits[route] = [times, retry_after]
+
+    def hold_post(self, channel_id: str, nth: int = 1, created: bool = True) -> None:
+        """Hold the `nth` next message posted to `channel_id` without answering it until
+        `release_posts`: created first (`created`: the message is on Discord, its poster
+        never hears so), or not (it is created only if released)."""
+        self._holds[channel_id] = [nth - 1, created]
+
+    def refuse_post(self, channel_id: str, nth: int = 1, status: int = 403, code: int = 50013) -> None:
+        """Refuse the `nth` next message posted to `channel_id` with `status` and `code`, once."""
+        self._refusals[channel_id] = [nth - 1, status, code]
+
+    def release_posts(self) -> None:
+        """Let every post held so far finish (a later hold waits for a later release)."""
+        self._release.set()
+        self._release = asyncio.Event()
 
     async def drop_gateway(self, code: int = 4000, shard_id: int = 0) -> None:
         """Close a shard's gateway connection (code 4000, 'unknown error'): the client should
@@ -1028,6 +1072,8 @@ class DiscordDouble:
             flags=data.get("flags") or 0,
             allowed_mentions=data.get("allowed_mentions"),
             interaction_id=interaction_id,
+            nonce=str(data["nonce"]) if data.get("nonce") is not None else None,
+            created_at=self.now(),
         )
         self.messages[message.id] = message
         return message
@@ -1061,6 +1107,7 @@ class DiscordDouble:
             "timestamp": "2026-01-01T00:00:00+00:00",
             "edited_timestamp": None,
             "application_id": self.application_id,
+            "nonce": message.nonce,
         }
 
     async def _get_channel(self, request, body, channel_id):
@@ -1072,7 +1119,40 @@ class DiscordDouble:
     async def _post_channel_message(self, request, body, channel_id):
         if self.guild_of_channel(channel_id) is None:
             raise Rejected(404, 10003, "Unknown Channel")
-        self._validate_message(body or {}, creating=True)
+        body = body or {}
+        self._validate_message(body, creating=True)
+        nonce = body.get("nonce")
+        if nonce is not None and len(str(nonce)) > NONCE_LIMIT:
+            raise _invalid("nonce", f"Must be {NONCE_LIMIT} or fewer in length.")
+        if nonce is not None and body.get("enforce_nonce"):
+            # Every channel message here is the bot's: the same author, the same channel.
+            for earlier in self.channel_messages(channel_id):
+                if earlier.nonce == str(nonce) and self.now() - earlier.created_at <= NONCE_WINDOW:
+                    self.nonce_hits.append(earlier)
+                    return 200, self._message_payload(earlier)
+        refusal = self._refusals.get(channel_id)
+        if refusal is not None and refusal[0] > 0:
+            refusal[0] -= 1
+        elif refusal is not None:
+            del self._refusals[channel_id]
+            raise Rejected(
+                refusal[1], refusal[2], "Missing Permissions" if refusal[2] == 50013 else "Refused"
+            )
+        hold = self._holds.get(channel_id)
+        if hold is not None and hold[0] > 0:
+            hold[0] -= 1
+        elif hold is not None:
+            del self._holds[channel_id]
+            message = self._new_message(channel_id, body) if hold[1] else None
+            self.held.append(HeldPost(channel_id, message))
+            await self._notify()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._release.wait(), self.max_lifetime)
+            if message is None:
+                if request.transport is None or request.transport.is_closing():
+                    raise Rejected(503, 0, "held post dropped: its poster is gone")  # nobody hears it
+                message = self._new_message(channel_id, body)
+            return 200, self._message_payload(message)
         return 200, self._message_payload(self._new_message(channel_id, body))
 
     async def _edit_channel_message(self, request, body, channel_id, message_id):

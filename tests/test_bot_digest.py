@@ -2,7 +2,7 @@
 
 `/digest` commands are injected as interactions; digests are posted by the bot's own
 scheduler loop, driven by an injected clock (the loop ticks every 50 ms, the clock only moves
-when a test moves it). Restarts are a new client on the same database file."""
+when a test moves it). Restarts are a new client on the same database (a SQLite file, or PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -50,9 +50,11 @@ class Clock:
         return self.now
 
 
-def _settings(tmp_path, double: DiscordDouble, **extra) -> Settings:
+def _settings(database_url: str, double: DiscordDouble, **extra) -> Settings:
+    """Settings for a bot on the test's store (`database_url`: a SQLite file or a PostgreSQL
+    schema, conftest.py's `backend` parametrization), pointed at the double."""
     return Settings(
-        database_path=str(tmp_path / "bot.db"),
+        database_url=database_url,
         discord_token=double.token,
         discord_api_base=double.api_base,
         discord_gateway_url=double.gateway_url,
@@ -63,7 +65,7 @@ def _settings(tmp_path, double: DiscordDouble, **extra) -> Settings:
 
 
 def _ingest(settings: Settings, title: str, at: datetime) -> int:
-    store = Store(settings.database_path)
+    store = Store(settings.store_url)
     try:
         slug = "-".join(title.lower().replace("*", "").replace("@", "").split())
         doc = Document(
@@ -77,7 +79,7 @@ def _ingest(settings: Settings, title: str, at: datetime) -> int:
 def _subscribe_directly(
     settings: Settings, channel: str, guild: str, time_of_day: str, zone: str, created: datetime
 ):
-    store = Store(settings.database_path)
+    store = Store(settings.store_url)
     try:
         return subscribe(store, guild, channel, "", time_of_day, zone, 5, now=created)[0]
     finally:
@@ -85,7 +87,7 @@ def _subscribe_directly(
 
 
 def _subscription(settings: Settings, channel: str):
-    store = Store(settings.database_path)
+    store = Store(settings.store_url)
     try:
         return get_subscription(store, channel)
     finally:
@@ -93,7 +95,7 @@ def _subscription(settings: Settings, channel: str):
 
 
 def _digest_rows(settings: Settings) -> list[dict]:
-    store = Store(settings.database_path)
+    store = Store(settings.store_url)
     try:
         return list(store.db.query("SELECT * FROM digest_posts ORDER BY id"))
     finally:
@@ -115,9 +117,9 @@ def _posts(double: DiscordDouble, channel: str) -> list:
     return double.channel_messages(channel)
 
 
-async def test_subscribe_then_digests_at_local_time_across_dst_and_no_repeats(tmp_path):
+async def test_subscribe_then_digests_at_local_time_across_dst_and_no_repeats(database_url):
     async with DiscordDouble() as double:
-        settings = _settings(tmp_path, double)
+        settings = _settings(database_url, double)
         channel = double.channel_ids[0]
         # Saturday 28 March 2026, 07:30 in Berlin (CET, UTC+1); clocks jump on Sunday.
         clock = Clock(datetime(2026, 3, 28, 6, 30, tzinfo=UTC))
@@ -172,9 +174,9 @@ async def test_subscribe_then_digests_at_local_time_across_dst_and_no_repeats(tm
         assert all(r["status"] == "posted" for r in _digest_rows(settings))
 
 
-async def test_exactly_once_across_a_restart_and_catch_up_within_grace(tmp_path):
+async def test_exactly_once_across_a_restart_and_catch_up_within_grace(database_url):
     async with DiscordDouble() as double:
-        settings = _settings(tmp_path, double)
+        settings = _settings(database_url, double)
         guild, channel, other = double.guild_id, double.channel_ids[0], double.channel_ids[1]
         _subscribe_directly(
             settings, channel, guild, "08:00", "America/New_York", datetime(2026, 5, 1, tzinfo=UTC)
@@ -203,7 +205,7 @@ async def test_exactly_once_across_a_restart_and_catch_up_within_grace(tmp_path)
                 channel_id=other,
             )
             assert "Subscribed" in (await ix.wait_original()).content
-        store = Store(settings.database_path)
+        store = Store(settings.store_url)
         dying = get_subscription(store, other)
         assert record_digest(
             store,
@@ -234,9 +236,9 @@ async def test_exactly_once_across_a_restart_and_catch_up_within_grace(tmp_path)
         assert len(days) == 3 and not any(d == "2026-06-03" for _, d in days)
 
 
-async def test_permissions_validation_preview_list_and_autocomplete(tmp_path):
+async def test_permissions_validation_preview_list_and_autocomplete(database_url):
     async with DiscordDouble() as double:
-        settings = _settings(tmp_path, double)
+        settings = _settings(database_url, double)
         channel = double.channel_ids[0]
         _ingest(settings, "Earthquake hits Valdoria", datetime(2026, 6, 1, 5, tzinfo=UTC))
         clock = Clock(datetime(2026, 6, 1, 9, tzinfo=UTC))
@@ -341,9 +343,9 @@ def test_a_topic_digest_heading_keeps_its_bold_text_apart():
     assert "****" not in heading
 
 
-async def test_digest_list_shows_every_subscription_across_pages(tmp_path):
+async def test_digest_list_shows_every_subscription_across_pages(database_url):
     async with DiscordDouble() as double:
-        settings = _settings(tmp_path, double)
+        settings = _settings(database_url, double)
         created = datetime(2026, 6, 1, 9, tzinfo=UTC)
         channels = [f"2100000000000000{n:02d}" for n in range(30)]
         for channel in channels:
@@ -360,10 +362,10 @@ async def test_digest_list_shows_every_subscription_across_pages(tmp_path):
             assert len(pages) > 1 and all(len(p.content) <= 2000 and p.ephemeral for p in pages)
 
 
-async def test_a_deleted_channel_retires_its_digest_after_a_few_refusals(tmp_path, caplog):
+async def test_a_deleted_channel_retires_its_digest_after_a_few_refusals(database_url, caplog):
     caplog.set_level("INFO", logger="bot.digests")
     async with DiscordDouble() as double:
-        settings = _settings(tmp_path, double, digest_retire_after=3)
+        settings = _settings(database_url, double, digest_retire_after=3)
         gone = "200000000000000099"  # not a channel of the double: posting answers 404 10003
         start = datetime(2026, 6, 1, 8, 0, 5, tzinfo=UTC)
         _subscribe_directly(settings, gone, double.guild_id, "08:00", "UTC", start - timedelta(days=1))

@@ -44,7 +44,7 @@ _LINK = re.compile(r"\]\((https://discord\.com/channels/[^)]+)\)")
 
 
 def _ingest(settings, title: str, sentences: list[str], at: datetime, host: str) -> None:
-    store = Store(settings.database_path)
+    store = Store(settings.store_url)
     try:
         slug = "-".join(re.findall(r"\w+", title.lower())[:5])
         doc = Document(url=f"https://{host}/{slug}", title=title, text=text(sentences), published_at=at)
@@ -65,9 +65,9 @@ def _words(sentence: str) -> set[str]:
     return set(re.findall(r"\w+", sentence.lower()))
 
 
-async def test_three_days_of_update_digests_across_restarts(tmp_path):
+async def test_three_days_of_update_digests_across_restarts(database_url):
     async with DiscordDouble() as double:
-        settings = _settings(tmp_path, double)
+        settings = _settings(database_url, double)
         guild, say, skip = double.guild_id, double.channel_ids[0], double.channel_ids[1]
         manager = double.member(manage_guild=True)
         clock = Clock(datetime(2026, 6, 1, 7, tzinfo=UTC))
@@ -162,7 +162,7 @@ async def test_three_days_of_update_digests_across_restarts(tmp_path):
 
 def _digest_day_one(settings, channel: str, guild: str, now: datetime) -> None:
     """The channel subscribed and its day-1 digest claimed and posted (the engine's own calls)."""
-    store = Store(settings.database_path)
+    store = Store(settings.store_url)
     try:
         subscription, _ = subscribe(store, guild, channel, "", "08:00", "UTC", 5, now=now - timedelta(days=1))
         [(due, day)] = due_digests(store, now, timedelta(hours=6))
@@ -172,9 +172,9 @@ def _digest_day_one(settings, channel: str, guild: str, now: datetime) -> None:
         store.close()
 
 
-async def test_brief_new_since_and_the_whats_new_button_across_a_restart(tmp_path):
+async def test_brief_new_since_and_the_whats_new_button_across_a_restart(database_url):
     async with DiscordDouble() as double:
-        settings = _settings(tmp_path, double, default_mode="extractive")
+        settings = _settings(database_url, double, default_mode="extractive")
         guild, subscribed, other = double.guild_id, double.channel_ids[0], double.channel_ids[1]
         day1 = datetime(2026, 6, 1, 6, tzinfo=UTC)
         _ingest(settings, FLOOD_TITLE, FLOOD_DAY1, day1, "rivernews.example")

@@ -21,7 +21,7 @@ from summarizer.briefs.digest import subscribe
 from summarizer.config import Settings
 from summarizer.embeddings import model_cache_dir
 from summarizer.models import Document
-from summarizer.store import Store
+from summarizer.store import Store, open_store
 
 pytestmark = pytest.mark.timeout(200)
 
@@ -45,18 +45,19 @@ GUILDS = {
 
 
 @pytest.fixture
-def database(tmp_path: Path) -> str:
-    """The one store both processes share (a SQLite file; the place to name PostgreSQL)."""
-    return str(tmp_path / "shared.db")
+def database(database_url: str) -> str:
+    """The one store both processes share: a SQLite file, or a schema on the PostgreSQL test
+    server (the `backend` parametrization of conftest.py)."""
+    return database_url
 
 
 def database_env(database: str) -> dict[str, str]:
     """What points a briefbot process at `database`."""
-    return {"DATABASE_PATH": database}
+    return {"DATABASE_URL": database}
 
 
 def open_database(database: str) -> Store:
-    return Store(database)
+    return open_store(database)
 
 
 def subscribe_due(database: str, channels: list[tuple[str, str]]) -> None:
@@ -205,7 +206,7 @@ async def test_a_shard_process_gets_only_its_shards_guilds(settings):
 
 async def test_with_poll_in_bot_false_the_bot_leaves_due_feeds_to_the_workers(settings, http_server):
     feed = http_server.route("/feed.xml", "<rss/>", content_type="application/rss+xml")
-    with closing(Store(settings.database_path)) as store:
+    with closing(open_store(settings.store_url)) as store:
         store.add_source(feed)
     async with DiscordDouble() as double:
         async with running_bot(bot_settings(settings, double, poll_in_bot=False)) as bot:

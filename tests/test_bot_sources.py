@@ -4,8 +4,12 @@ Server refusals. Feeds and pages are served by a real HTTP server on 127.0.0.1."
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from pathlib import Path
+from subprocess import PIPE, STDOUT
 
 import pytest
 from discord_double import DiscordDouble, bot_settings, running_bot
@@ -14,6 +18,7 @@ from http_server import article_page, rss_feed
 from summarizer.store import Store
 
 pytestmark = pytest.mark.timeout(90)
+REPO = Path(__file__).resolve().parent.parent
 
 PARAGRAPHS = [
     "The harbour authority of Port Elsin approved a plan on Monday to dredge the main channel, "
@@ -198,6 +203,43 @@ async def test_a_failing_feed_is_disabled_and_told_once_where_it_was_added(setti
             again = await double.slash("sources add", {"url": feed_url}, member=admin)
             assert "Following again" in (await again.wait_original()).content
             await _wait_until(lambda: len(http_server.requests_to("/feed.xml")) > polled + 1)
+
+
+async def test_a_feed_a_poll_worker_disables_is_told_once_in_the_channel_that_added_it(settings, http_server):
+    # POLL_IN_BOT=false: `briefbot poll` workers poll and disable; the bot still tells the channel.
+    base = http_server.url("").rstrip("/")
+    feed_url = http_server.route("/feed.xml", _feed(base), content_type="application/rss+xml")
+    worker_env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "DATABASE_PATH": settings.database_path,
+        "DATABASE_URL": "",
+        "ALLOW_PRIVATE_URLS": "true",
+        "FEED_DISABLE_AFTER": "1",
+    }
+    async with DiscordDouble() as double:
+        workers_poll = bot_settings(settings, double, poll_in_bot=False, digest_check_interval="0.2s")
+        async with running_bot(workers_poll):
+            admin = double.member(manage_guild=True)
+            channel = double.channel_ids[1]
+            ix = await double.slash("sources add", {"url": feed_url}, member=admin, channel_id=channel)
+            assert "Now following" in (await ix.wait_original()).content
+            http_server.route("/feed.xml", "down for maintenance", status=503, content_type="text/plain")
+
+            worker = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "summarizer.cli", "poll", env=worker_env, stdout=PIPE, stderr=STDOUT
+            )
+            output = (await asyncio.wait_for(worker.communicate(), 60))[0].decode()
+            assert "disabled after 1 failed polls" in output, output
+
+            notices = await double.wait_for(lambda: double.channel_messages(channel), timeout=30)
+            assert "stopped reading the feed" in notices[0].content and "1 times" in notices[0].content
+            assert "503" in notices[0].content
+            await asyncio.sleep(1.0)  # five more checks
+            assert len(double.channel_messages(channel)) == 1  # told once
+        async with running_bot(workers_poll):  # a restart does not tell it again
+            await asyncio.sleep(1.0)
+            assert len(double.channel_messages(channel)) == 1
 
 
 async def test_a_server_follows_at_most_max_feeds_per_guild(settings, http_server):

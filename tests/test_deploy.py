@@ -139,10 +139,6 @@ def test_systemd_accepts_every_line_of_the_unit(tmp_path):
 
 # -- docker-compose.yml: PostgreSQL, two bot shards, a poller ----------------------------------
 
-# The PostgreSQL store's setting (DATABASE_URL) comes with that store's branch; every other key
-# a service sets must be a briefbot setting.
-STORE_URL_KEY = "DATABASE_URL"
-
 
 def _compose() -> dict:
     return yaml.safe_load((REPO / "docker-compose.yml").read_text())
@@ -181,12 +177,11 @@ def test_compose_runs_two_bot_shards_and_a_poller_on_one_postgres():
     urls = set()
     for name, service in services.items():
         environment = {key: str(value) for key, value in service["environment"].items()}
-        unknown = set(environment) - set(SETTING_KEYS) - {STORE_URL_KEY}
+        unknown = set(environment) - set(SETTING_KEYS)
         assert not unknown, f"{name} sets {unknown}, which are no briefbot settings"
-        urls.add(environment[STORE_URL_KEY])
+        urls.add(environment["DATABASE_URL"])
         assert environment["POLL_IN_BOT"] == "false" and environment["SHARD_COUNT"] == "2"
-        settings = {k: v for k, v in environment.items() if k != STORE_URL_KEY}
-        load_settings(env_file=REPO / "no.env", **{k.lower(): v for k, v in settings.items()})  # valid
+        load_settings(env_file=REPO / "no.env", **{k.lower(): v for k, v in environment.items()})  # valid
         assert service["env_file"] == ".env" and "DISCORD_TOKEN" not in environment  # secrets from .env
         assert service["build"] == "." and (REPO / "Dockerfile").is_file()
         assert service["depends_on"]["postgres"]["condition"] == "service_healthy"

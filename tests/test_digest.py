@@ -31,7 +31,7 @@ from summarizer.briefs.digest import (
 from summarizer.config import Settings
 from summarizer.errors import BriefbotError, DigestError
 from summarizer.models import Document
-from summarizer.store import Store
+from summarizer.store import Store, open_store
 
 GRACE = timedelta(hours=6)
 GUILD = "111"
@@ -620,3 +620,41 @@ def test_a_story_posted_before_tellings_were_recorded_still_develops(store):
     [developing] = digest.developing_stories
     assert set(developing.sentences) <= set(FLOOD_DAY2_NEW) and developing.earlier == ()
     assert digest.new_stories == []
+
+
+def _subscribe_at_once(stores: list[Store], channel: str) -> list[object]:
+    """Each store subscribes `channel` in its own thread, released at the same moment; returns
+    each one's (subscription, created) or the exception it raised."""
+    start = threading.Barrier(len(stores))
+    outcomes: list[object] = [None] * len(stores)
+
+    def run(n: int) -> None:
+        start.wait(5)
+        try:
+            outcomes[n] = subscribe(stores[n], "g1", channel, "", f"0{n + 7}:00", "UTC", 5)
+        except Exception as error:  # the failure the test is about, shown by the caller
+            outcomes[n] = error
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(len(stores))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return outcomes
+
+
+def test_two_simultaneous_subscribes_for_one_channel_both_succeed_with_one_subscription(settings, store):
+    # Two bot processes (or lanes) answering `/digest subscribe` for one channel at the same
+    # moment, each on its own connection: neither fails on the one-per-channel unique index.
+    stores = [open_store(settings.store_url) for _ in range(2)]
+    try:
+        for round_ in range(8):
+            channel = f"84{round_:02d}"
+            outcomes = _subscribe_at_once(stores, channel)
+            assert all(isinstance(o, tuple) for o in outcomes), outcomes
+            assert sorted(o[1] for o in outcomes if isinstance(o, tuple)) == [False, True]  # one made it
+            rows = store.db.execute("SELECT time_of_day FROM subscriptions WHERE channel_id = ?", [channel])
+            assert [r[0] for r in rows.fetchall()] in (["07:00"], ["08:00"])
+    finally:
+        for opened in stores:
+            opened.close()

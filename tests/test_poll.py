@@ -9,8 +9,15 @@ import pytest
 from http_server import article_page, feed_body, rss_feed
 
 from summarizer.errors import FeedError, FetchError
-from summarizer.sources.poll import add_feed, backoff_delay, poll_due
-from summarizer.store import parse_utc
+from summarizer.sources.poll import (
+    add_feed,
+    backoff_delay,
+    claim_disabled_announcement,
+    disable_source,
+    poll_due,
+    unannounced_disabled_sources,
+)
+from summarizer.store import open_store, parse_utc
 
 NOW = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
 
@@ -192,3 +199,53 @@ def test_due_feeds_are_fetched_together_and_a_trickling_one_is_cut_off(http_serv
     assert store.count() == 3
     # Every feed was being answered at once: the slow one held up none of the others.
     assert http_server.max_in_flight == 4
+
+
+def test_a_disabled_feed_is_claimed_for_telling_by_one_process_once_and_again_after_a_resume(settings, store):
+    source, _ = store.add_source("https://feeds.example/harbour.xml", scope="123")
+    now = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
+    assert unannounced_disabled_sources(store) == []
+    assert disable_source(store, source["id"], "HTTP 503", now) is not None
+    assert [s["id"] for s in unannounced_disabled_sources(store)] == [source["id"]]
+
+    other = open_store(settings.store_url)  # a second bot process on the same store
+    try:
+        claims = [claim_disabled_announcement(s, source["id"], now) for s in (store, other, store)]
+        assert claims == [True, False, False]
+        assert unannounced_disabled_sources(other) == []
+    finally:
+        other.close()
+
+    store.update_source(source["id"], disabled_at=None, disabled_reason=None)  # `/sources add` again
+    assert claim_disabled_announcement(store, source["id"], now) is False  # not disabled: nothing to tell
+    assert disable_source(store, source["id"], "HTTP 404", now + timedelta(days=1)) is not None
+    assert [s["disabled_reason"] for s in unannounced_disabled_sources(store)] == ["HTTP 404"]
+
+
+def test_feeds_disabled_before_schema_7_count_as_told(settings, backend, monkeypatch):
+    # Upgrading must not make every bot announce feeds disabled (and told) long ago.
+    import importlib
+
+    module = importlib.import_module(
+        f"summarizer.store.{'postgres' if backend == 'postgresql' else 'sqlite'}"
+    )
+    with monkeypatch.context() as old:
+        old.setattr(module, "MIGRATIONS", module.MIGRATIONS[:6])
+        old.setattr(module, "SCHEMA_VERSION", 6)
+        store = open_store(settings.store_url)
+        source, _ = store.add_source("https://feeds.example/old.xml")
+        store.db.execute(
+            "UPDATE sources SET disabled_at = ? WHERE id = ?", ["2026-01-02T03:04:05Z", source["id"]]
+        )
+        store.close()
+    store = open_store(settings.store_url)  # migrated to 7
+    try:
+        assert store.schema_version >= 7
+        assert unannounced_disabled_sources(store) == []
+        assert (
+            disable_source(store, store.add_source("https://feeds.example/new.xml")[0]["id"], "x", NOW)
+            is not None
+        )
+        assert [s["url"] for s in unannounced_disabled_sources(store)] == ["https://feeds.example/new.xml"]
+    finally:
+        store.close()

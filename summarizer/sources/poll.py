@@ -241,13 +241,35 @@ def disable_source(store: Store, source_id: int, reason: str, now: datetime) -> 
     this call disabled it (None if it already was)."""
     with store.transaction():
         cursor = store.db.execute(
-            "UPDATE sources SET disabled_at = ?, disabled_reason = ? WHERE id = ? AND disabled_at IS NULL",
+            "UPDATE sources SET disabled_at = ?, disabled_reason = ?, disabled_announced_at = NULL "
+            "WHERE id = ? AND disabled_at IS NULL",
             [utc_iso(now), reason, source_id],
         )
     if cursor.rowcount == 0:
         return None
     rows = list(store.db.query("SELECT * FROM sources WHERE id = ?", [source_id]))
     return rows[0] if rows else None
+
+
+def unannounced_disabled_sources(store: Store) -> list[dict]:
+    """Feeds disabled (by any process) whose channel has not been told yet, oldest first."""
+    return list(
+        store.db.query(
+            "SELECT * FROM sources WHERE disabled_at IS NOT NULL AND disabled_announced_at IS NULL "
+            "ORDER BY disabled_at, id"
+        )
+    )
+
+
+def claim_disabled_announcement(store: Store, source_id: int, now: datetime) -> bool:
+    """Take on telling that feed `source_id` was disabled: True for the one caller (of every
+    process on the store) that gets it, False when another already did or it was resumed."""
+    cursor = store.db.execute(
+        "UPDATE sources SET disabled_announced_at = ? "
+        "WHERE id = ? AND disabled_at IS NOT NULL AND disabled_announced_at IS NULL",
+        [utc_iso(now), source_id],
+    )
+    return cursor.rowcount == 1
 
 
 def add_feed(store: Store, url: str, settings: Settings, scope: str = GLOBAL_SCOPE) -> tuple[dict, bool]:

@@ -317,7 +317,25 @@ def _v6_poll_leases(conn: psycopg.Connection) -> list[str]:
     ]
 
 
-def _v7_scope_index(conn: psycopg.Connection) -> list[str]:
+def _v7_digest_leases(conn: psycopg.Connection) -> list[str]:
+    return [
+        "ALTER TABLE digest_posts ADD COLUMN claimed_by TEXT",
+        "ALTER TABLE digest_posts ADD COLUMN lease_until TEXT",
+        "ALTER TABLE digest_posts ADD COLUMN rendering TEXT",
+        "ALTER TABLE digest_posts ADD COLUMN messages_sent BIGINT NOT NULL DEFAULT 0",
+        "ALTER TABLE digest_posts ADD COLUMN nonce_key TEXT",
+        "CREATE INDEX digest_posts_claims ON digest_posts (status, lease_until)",
+    ]
+
+
+def _v8_disabled_notices(conn: psycopg.Connection) -> list[str]:
+    return [
+        "ALTER TABLE sources ADD COLUMN disabled_announced_at TEXT",
+        "UPDATE sources SET disabled_announced_at = disabled_at WHERE disabled_at IS NOT NULL",
+    ]
+
+
+def _v9_scope_index(conn: psycopg.Connection) -> list[str]:
     # Counting what a reader can see (each brief) read the whole (url, scope) index, 4x
     # slower at 100,000 articles; one deduplicated value per scope is a tiny index.
     return ["CREATE INDEX idx_articles_scope ON articles (scope)"]
@@ -332,7 +350,9 @@ MIGRATIONS = [
     _v4_article_vectors,
     _v5_digest_updates,
     _v6_poll_leases,
-    _v7_scope_index,
+    _v7_digest_leases,
+    _v8_disabled_notices,
+    _v9_scope_index,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

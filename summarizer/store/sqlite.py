@@ -245,9 +245,39 @@ def _v6_poll_leases(db: sqlite_utils.Database) -> None:
     db.table("sources").add_column("leased_by", str)
 
 
-def _v7_scope_index(db: sqlite_utils.Database) -> None:
-    """PostgreSQL's version 7 indexes `articles.scope` (counting what a reader can see
-    there reads the heap otherwise); SQLite counts from an existing covering index, and
+def _v7_digest_leases(db: sqlite_utils.Database) -> None:
+    """A claimed digest is posted exactly once even when its process dies while posting it
+    (summarizer/briefs/digest.py, "Exactly once").
+
+    - `digest_posts.claimed_by` / `lease_until`: the process posting the claim and until when
+      (UTC) it holds it; a claim whose lease ran out (its process is gone) is taken over.
+    - `digest_posts.rendering`: the digest's messages as the bot posts them (JSON), so a
+      taken-over digest is posted with the same content; `messages_sent`: how many of them
+      went out, in order; `nonce_key`: the Discord message nonces' stem (one per message).
+    Claims recorded before this version have no lease: they stay as they are.
+    """
+    db.execute("ALTER TABLE digest_posts ADD COLUMN claimed_by TEXT")
+    db.execute("ALTER TABLE digest_posts ADD COLUMN lease_until TEXT")
+    db.execute("ALTER TABLE digest_posts ADD COLUMN rendering TEXT")
+    db.execute("ALTER TABLE digest_posts ADD COLUMN messages_sent INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE digest_posts ADD COLUMN nonce_key TEXT")
+    db.execute("CREATE INDEX digest_posts_claims ON digest_posts(status, lease_until)")
+
+
+def _v8_disabled_notices(db: sqlite_utils.Database) -> None:
+    """The channel that added a feed is told once when the feed is disabled, whichever process
+    disabled it (a `briefbot poll` worker, or the bot; bot/tasks.py).
+
+    - `sources.disabled_announced_at`: when a bot process took the telling on itself (NULL: a
+      disabled feed not told yet). Feeds disabled before this version count as told.
+    """
+    db.table("sources").add_column("disabled_announced_at", str)
+    db.execute("UPDATE sources SET disabled_announced_at = disabled_at WHERE disabled_at IS NOT NULL")
+
+
+def _v9_scope_index(db: sqlite_utils.Database) -> None:
+    """PostgreSQL's version 9 indexes `articles.scope` (counting what a reader can see read
+    the whole (url, scope) index there); SQLite counts from an existing covering index, and
     without statistics its planner would take a scope index for the digests' time-range
     queries: nothing to change here, the versions stay aligned for `briefbot copy`."""
 
@@ -260,7 +290,9 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v4_article_vectors,
     _v5_digest_updates,
     _v6_poll_leases,
-    _v7_scope_index,
+    _v7_digest_leases,
+    _v8_disabled_notices,
+    _v9_scope_index,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
