@@ -16,7 +16,7 @@ from summarizer.errors import QueryError
 from summarizer.models import Document
 from summarizer.store import Store
 from summarizer.store.query import parse_query
-from summarizer.store.search import parse_since, search
+from summarizer.store.search import Filters, parse_since, search
 
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
 
@@ -216,3 +216,34 @@ def test_search_survives_a_second_writer(settings, backend, filled):
     assert search(filled, "lavrov", now=NOW)
     other.rollback()
     other.close()
+
+
+def test_the_candidates_are_the_newest_matches_however_spread(store: Store):
+    # Matches dense among the newest articles and sparse among the old ones: on PostgreSQL
+    # a small candidate cut reads several windows of ids, and must still give exactly the
+    # newest matches that pass the filters, newest first.
+    matching = []
+    for n in range(120):
+        comet = (n >= 100 and n % 2 == 0) or n % 17 == 0
+        scope = "777" if n % 3 == 0 else "global"
+        _, article_id = store.upsert(
+            Document(
+                url=f"https://sky.example.com/{n}",
+                title=f"Night sky {n}",
+                text=f"Observers logged {'a comet' if comet else 'a meteor'} on night {n}.",
+                published_at=NOW - timedelta(hours=n),
+                scope=scope,
+            )
+        )
+        if comet:
+            matching.append((article_id, scope))
+    newest = sorted(matching, reverse=True)
+    where, params = Filters(scope="777").sql("a")
+    global_where, global_params = Filters().sql("a")
+    for limit in (1, 3, 5, 11, 50):
+        found = store.match(parse_query("comet"), where, params, NOW, limit)
+        assert [row[0] for row in found] == [i for i, _ in newest][:limit]
+        assert all(row[1] > 0 for row in found)
+        visible = [i for i, scope in newest if scope == "global"][:limit]
+        unranked = store.match(parse_query("comet"), global_where, global_params, NOW, limit, ranked=False)
+        assert [row[0] for row in unranked] == visible

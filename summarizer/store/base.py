@@ -151,6 +151,11 @@ class Store:
     # Appended to a claiming sub-SELECT (poll leases): PostgreSQL's backend sets it to
     # " FOR UPDATE SKIP LOCKED"; SQLite needs none (a write transaction holds the whole file).
     skip_locked = ""
+    # How retrieval learns which of its candidates hold which topic word: False reads each
+    # word's whole posting list once (match_ids; FTS5 serves it from its index in
+    # microseconds), True checks only the candidates, all words in one query (match_each;
+    # PostgreSQL, whose posting lists cost a heap visit per matching article).
+    checks_candidates = False
     path: str  # the SQLite file, or the PostgreSQL URL without its password
 
     def __new__(cls, url_or_path: str | Path = "", *args: Any, **kwargs: Any) -> Store:
@@ -185,16 +190,21 @@ class Store:
         raise NotImplementedError
 
     def match(
-        self, query: Query, where: str, params: Sequence, now: datetime, limit: int
+        self, query: Query, where: str, params: Sequence, now: datetime, limit: int, ranked: bool = True
     ) -> list[tuple[int, float, float]]:
         """Full-text matches of `query` passing `where` (SQL over `articles AS a`, `?`
         parameters), the `limit` most recently stored: (id, lexical score (higher is
-        better; title weighted above the body), hours since published or ingested)."""
+        better; title weighted above the body; 0.0 unless `ranked`), hours since published
+        or ingested)."""
         raise NotImplementedError
 
     def match_ids(self, query: Query, among: Sequence[int] | None = None) -> set[int]:
         """Ids of every article matching `query` (only those in `among` when given)."""
         raise NotImplementedError
+
+    def match_each(self, words: Sequence[str], among: Sequence[int]) -> dict[str, set[int]]:
+        """For each word (or phrase), the ids among `among` that match it."""
+        return {word: self.match_ids(Query(groups=[[word]]), among=among) for word in words}
 
     def match_count(self, query: Query) -> int:
         """How many articles match `query` (document frequency, for idf)."""

@@ -43,6 +43,13 @@ from summarizer.store.query import Query
 POOL_MAX = 4  # connections per Store; a bot process opens one Store per worker thread
 CONNECT_TIMEOUT_S = 10
 TS_CONFIG = "briefbot_english"
+# `match` reads the newest ids in windows: the first WINDOW_FIRST times the matches
+# wanted (a word in a quarter of the articles fills it), the next ones sized to hold
+# WINDOW_MARGIN times the matches still missing at the share of ids matched so far.
+WINDOW_FIRST = 4
+WINDOW_MARGIN = 1.5
+# Its plans: bitmap scans only (see `match`).
+_BITMAP_ONLY = {"enable_indexscan": "off", "enable_seqscan": "off"}
 # Any fixed number: the advisory lock that lets one process at a time migrate a database.
 _MIGRATION_LOCK = 7_231_560_912
 _SQL_TOKEN = re.compile(r"'(?:[^']|'')*'|\?|%")
@@ -328,6 +335,12 @@ def _v8_disabled_notices(conn: psycopg.Connection) -> list[str]:
     ]
 
 
+def _v9_scope_index(conn: psycopg.Connection) -> list[str]:
+    # Counting what a reader can see (each brief) read the whole (url, scope) index, 4x
+    # slower at 100,000 articles; one deduplicated value per scope is a tiny index.
+    return ["CREATE INDEX idx_articles_scope ON articles (scope)"]
+
+
 # Forward migrations, version for version those of summarizer/store/sqlite.py:
 # MIGRATIONS[i] gives the statements taking the schema from version i to i + 1. Append only.
 MIGRATIONS = [
@@ -339,6 +352,7 @@ MIGRATIONS = [
     _v6_poll_leases,
     _v7_digest_leases,
     _v8_disabled_notices,
+    _v9_scope_index,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -349,6 +363,7 @@ class PostgresStore(Store):
 
     one_writer_at_a_time = False
     skip_locked = " FOR UPDATE SKIP LOCKED"  # concurrent pollers skip each other's feeds
+    checks_candidates = True  # a posting list costs a heap visit per article (BENCHMARKS.md)
 
     def __init__(self, url: str, migrate: bool = True):
         self.url = url
@@ -478,29 +493,58 @@ class PostgresStore(Store):
     # -- full-text search (tsvector) ----------------------------------------------------
 
     def match(
-        self, query: Query, where: str, params: Sequence, now: datetime, limit: int
+        self, query: Query, where: str, params: Sequence, now: datetime, limit: int, ranked: bool = True
     ) -> list[tuple[int, float, float]]:
         """tsvector matches, the newest `limit` ids, ranked by ts_rank (title weight A counts
-        TITLE_WEIGHT times body weight B)."""
+        TITLE_WEIGHT times body weight B; 0.0 when not `ranked`: ts_rank reads the row's
+        tsvector from TOAST, most of the cost of a common word).
+
+        The newest matches are read in windows of ids, newest first, each window the GIN
+        index's matches ANDed with the id range in a bitmap, so only matches in the window
+        leave the index; the next window is sized from the share of ids that matched so far.
+        The planner's own choice for a common word, an index scan backwards by id checking
+        each row's tsvector, was 2-4x slower (BENCHMARKS.md): hence bitmap scans only, in
+        this transaction.
+        """
         expression = query.to_tsquery()
-        if not expression:
+        if not expression or limit <= 0:
             return []
         weights = f"{{0, 0, {BODY_WEIGHT / TITLE_WEIGHT}, 1}}"  # D, C, B (body), A (title)
-        rows = self.db.execute(
-            f"""
-            SELECT id, ts_rank('{weights}', fts, to_tsquery('{TS_CONFIG}', ?))::float8, hours FROM (
-                SELECT a.id, a.fts,
-                       greatest(0, extract(epoch FROM ?::timestamptz
-                           - coalesce(a.published_at, a.ingested_at)::timestamptz) / 3600)::float8 AS hours
-                FROM articles a
-                WHERE a.fts @@ to_tsquery('{TS_CONFIG}', ?) AND {where}
-                ORDER BY a.id DESC LIMIT {int(limit)}
-            ) m
-            ORDER BY id DESC
-            """,
-            [expression, utc_iso(now), expression, *params],
-        ).fetchall()
-        return [(row[0], row[1], row[2]) for row in rows]
+        score = f"ts_rank('{weights}', a.fts, to_tsquery('{TS_CONFIG}', ?))" if ranked else "0"
+        found: list[tuple[int, float, float]] = []
+        with self.transaction():
+            newest = self.db.execute("SELECT max(id) FROM articles").fetchone()[0]  # by index: first
+            before = self._plan_settings(_BITMAP_ONLY)
+            upper, size = (newest or 0) + 1, WINDOW_FIRST * limit
+            while upper > 1 and len(found) < limit:
+                lower = upper - size
+                span = f"a.id < {upper}" + (f" AND a.id >= {lower}" if lower > 1 else "")
+                # ts_rank outside the LIMIT: only the rows kept read their tsvector (2x faster).
+                found += self.db.execute(
+                    f"""
+                    SELECT id, {score}::float8, hours FROM (
+                        SELECT a.id, a.fts, greatest(0, extract(epoch FROM ?::timestamptz
+                            - coalesce(a.published_at, a.ingested_at)::timestamptz) / 3600)::float8 AS hours
+                        FROM articles a WHERE a.fts @@ to_tsquery('{TS_CONFIG}', ?) AND {span} AND {where}
+                        ORDER BY a.id DESC LIMIT {int(limit) - len(found)}
+                    ) a ORDER BY id DESC
+                    """,
+                    [*([expression] if ranked else []), utc_iso(now), expression, *params],
+                ).fetchall()
+                share = max(len(found), 1) / (newest + 1 - lower)  # matches per id read so far
+                upper, size = lower, max(int(WINDOW_MARGIN * (limit - len(found)) / share), limit)
+            self._plan_settings(before)  # an enclosing transaction goes on with its own plans
+        return found
+
+    def _plan_settings(self, settings: dict[str, str]) -> dict[str, str]:
+        """Set planner settings until the end of the transaction; returns those they replace."""
+        names = list(settings)
+        reads, writes = ["current_setting(?)"] * len(names), ["set_config(?, ?, true)"] * len(names)
+        row = self.db.execute(
+            "SELECT " + ", ".join(reads + writes),
+            [*names, *[value for name in names for value in (name, settings[name])]],
+        ).fetchone()
+        return dict(zip(names, row[: len(names)], strict=True))
 
     def match_ids(self, query: Query, among: Sequence[int] | None = None) -> set[int]:
         """Ids matching `query` (the GIN index), among `among` when given."""
@@ -513,6 +557,18 @@ class PostgresStore(Store):
             sql += " AND id = ANY(?)"
             params.append(list(among))
         return {row[0] for row in self.db.execute(sql, params)}
+
+    def match_each(self, words: Sequence[str], among: Sequence[int]) -> dict[str, set[int]]:
+        """For each word (or phrase), the ids among `among` that match it: one query, each
+        candidate's tsvector read once."""
+        expressions = [Query(groups=[[word]]).to_tsquery() for word in words]
+        if not among or not any(expressions):
+            return {word: set() for word in words}
+        checks = ", ".join(f"fts @@ to_tsquery('{TS_CONFIG}', ?)" if e else "false" for e in expressions)
+        rows = self.db.execute(
+            f"SELECT id, {checks} FROM articles WHERE id = ANY(?)", [*filter(None, expressions), list(among)]
+        ).fetchall()
+        return {word: {row[0] for row in rows if row[1 + n]} for n, word in enumerate(words)}
 
     def match_count(self, query: Query) -> int:
         """How many articles match (counted from the GIN index)."""

@@ -138,6 +138,7 @@ class Terms:
     idf: dict[str, float]  # by word
     missing: float = 0.0  # weight of the topic's words no article has (no article covers them)
     postings: dict[str, set[int]] = field(default_factory=dict)  # articles with each word, once read
+    checked: set[int] = field(default_factory=set)  # articles whose words are known (checks_candidates)
 
     @property
     def total(self) -> float:
@@ -184,6 +185,11 @@ def coverage(store: Store, terms: Terms, article_ids: list[int]) -> dict[int, fl
     """Share of the terms' idf weight each article contains (0 to 1), by id, in the order given."""
     if not article_ids or not terms.words:
         return {i: 0.0 for i in article_ids}
+    if store.checks_candidates:
+        unchecked = [i for i in article_ids if i not in terms.checked]
+        for word, holders in store.match_each(terms.words, unchecked).items():
+            terms.postings.setdefault(word, set()).update(holders)
+        terms.checked.update(unchecked)
     for word in terms.words:
         if word not in terms.postings:
             # The word's whole posting list (at most MAX_DOC_SHARE of the store): one index

@@ -23,8 +23,9 @@ be old news ingested today.
 Speed: FTS5's bm25 costs about a microsecond per matching row, so a word found in most of
 100,000 articles would take over 100 ms to rank. The ranking therefore looks at the
 CANDIDATES most recently ingested matches that pass the filters (FTS5 walks its index
-newest rowid first and stops there; PostgreSQL ranks only those): exact whenever a query
-matches fewer articles.
+newest rowid first and stops there; PostgreSQL reads its GIN index's matches in windows of
+ids, newest first, and ranks only those): exact whenever a query matches fewer articles.
+With vectors the lexical score is not computed at all (the relevance replaces it).
 """
 
 from __future__ import annotations
@@ -143,7 +144,8 @@ def search(
         return []
     now = now or datetime.now(UTC)
     where, params = Filters(scope, since, source).sql("a")
-    candidates = store.match(fts, where, params, now, CANDIDATES)
+    # With vectors the relevance is fuse(cosine, coverage): the lexical score would go unused.
+    candidates = store.match(fts, where, params, now, CANDIDATES, ranked=not settings.vector_search)
     if not candidates:
         return []
     ids = [row[0] for row in candidates]

@@ -275,6 +275,13 @@ def _v8_disabled_notices(db: sqlite_utils.Database) -> None:
     db.execute("UPDATE sources SET disabled_announced_at = disabled_at WHERE disabled_at IS NOT NULL")
 
 
+def _v9_scope_index(db: sqlite_utils.Database) -> None:
+    """PostgreSQL's version 9 indexes `articles.scope` (counting what a reader can see read
+    the whole (url, scope) index there); SQLite counts from an existing covering index, and
+    without statistics its planner would take a scope index for the digests' time-range
+    queries: nothing to change here, the versions stay aligned for `briefbot copy`."""
+
+
 # Forward migrations: MIGRATIONS[i] takes the schema from version i to i + 1. Append only.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_initial,
@@ -285,6 +292,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v6_poll_leases,
     _v7_digest_leases,
     _v8_disabled_notices,
+    _v9_scope_index,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -369,15 +377,17 @@ class SQLiteStore(Store):
     # -- full-text search (FTS5) ------------------------------------------------------
 
     def match(
-        self, query: Query, where: str, params: Sequence, now: datetime, limit: int
+        self, query: Query, where: str, params: Sequence, now: datetime, limit: int, ranked: bool = True
     ) -> list[tuple[int, float, float]]:
         """FTS5 matches, newest rowid first (FTS5 walks its index that way and stops at
-        `limit`); the score is -bm25 with the title TITLE_WEIGHT times the body."""
+        `limit`); the score is -bm25 with the title TITLE_WEIGHT times the body (0.0 unless
+        `ranked`)."""
         if query.empty:
             return []
+        score = f"-bm25(articles_fts, {TITLE_WEIGHT}, {BODY_WEIGHT})" if ranked else "0.0"
         return self.db.execute(
             f"""
-            SELECT f.rowid, -bm25(articles_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}),
+            SELECT f.rowid, {score},
                    max(0, julianday(?) - julianday(coalesce(a.published_at, a.ingested_at))) * 24
             FROM articles_fts f JOIN articles a ON a.id = f.rowid
             WHERE articles_fts MATCH ? AND {where}
