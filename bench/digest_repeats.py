@@ -30,6 +30,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from summarizer.briefs import digest as engine  # noqa: E402
+from summarizer.briefs.digest.compose import _summary  # noqa: E402  (the plain telling, for comparison)
 from summarizer.config import Settings  # noqa: E402
 from summarizer.models import Document  # noqa: E402
 from summarizer.store import Store  # noqa: E402
@@ -75,7 +76,7 @@ def run_topic(topic: dict, settings: Settings, max_stories: int) -> list[dict]:
             plain = []
             for story in digest.stories:
                 [lead] = store.get_many(story.citation.article_ids[:1])
-                plain += engine._summary(lead, "", settings)
+                plain += _summary(lead, "", settings)
             rows.append(
                 {
                     "topic": topic["id"],

@@ -116,7 +116,7 @@ def _v1_initial(db: sqlite_utils.Database) -> None:
 
 
 def _v2_digest_claims(db: sqlite_utils.Database) -> None:
-    """Digests are claimed before they are posted (see summarizer/briefs/digest.py).
+    """Digests are claimed before they are posted (see summarizer/briefs/digest/claims.py).
 
     - `subscriptions.updated_at`: when the schedule last changed (a changed time never
       triggers a digest for an earlier moment of the same day).
@@ -197,7 +197,7 @@ def _v4_article_vectors(db: sqlite_utils.Database) -> None:
 
 
 def _v5_digest_updates(db: sqlite_utils.Database) -> None:
-    """Digests that are updates (see summarizer/briefs/digest.py).
+    """Digests that are updates (see summarizer/briefs/digest/compose.py).
 
     - `digest_stories`: each story a digest told in a channel: its digest and number, and
       `thread_id`, the `digest_stories` row of the story's first telling (NULL: this one), so
@@ -247,7 +247,7 @@ def _v6_poll_leases(db: sqlite_utils.Database) -> None:
 
 def _v7_digest_leases(db: sqlite_utils.Database) -> None:
     """A claimed digest is posted exactly once even when its process dies while posting it
-    (summarizer/briefs/digest.py, "Exactly once").
+    (summarizer/briefs/digest/claims.py).
 
     - `digest_posts.claimed_by` / `lease_until`: the process posting the claim and until when
       (UTC) it holds it; a claim whose lease ran out (its process is gone) is taken over.
