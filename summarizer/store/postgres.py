@@ -40,7 +40,7 @@ from summarizer.models import GLOBAL_SCOPE
 from summarizer.store.base import BODY_WEIGHT, TITLE_WEIGHT, Store, redact, utc_iso
 from summarizer.store.query import Query
 
-POOL_MAX = 4  # connections per Store; a bot process opens one Store per worker thread
+POOL_MAX = 8  # connections per process and database: its Stores share one pool (_SharedPools)
 CONNECT_TIMEOUT_S = 10
 TS_CONFIG = "briefbot_english"
 # `match` reads the newest ids in windows: the first WINDOW_FIRST times the matches
@@ -357,9 +357,51 @@ MIGRATIONS = [
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+class _SharedPools:
+    """One connection pool per database URL in a process, shared by every PostgresStore opened
+    on it and closed with the last of them: a bot opens a Store per worker thread, and a pool
+    each kept up to 5 x 4 connections per process open on the server (max_connections is 100
+    by default, and every shard and poller is a process)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pools: dict[str, tuple[ConnectionPool, int]] = {}
+
+    def acquire(self, url: str) -> ConnectionPool:
+        """The URL's pool, opened on first use; one more Store uses it."""
+        with self._lock:
+            pool, users = self._pools.get(url, (None, 0))
+            if pool is None:
+                pool = ConnectionPool(
+                    url,
+                    min_size=1,
+                    max_size=POOL_MAX,
+                    kwargs={"autocommit": True},
+                    open=False,
+                    name=f"briefbot-{len(self._pools)}",
+                )
+                pool.open(wait=True, timeout=CONNECT_TIMEOUT_S)
+            self._pools[url] = (pool, users + 1)
+            return pool
+
+    def release(self, url: str) -> None:
+        """One Store less on the URL's pool; the last one closes it."""
+        with self._lock:
+            pool, users = self._pools[url]
+            if users > 1:
+                self._pools[url] = (pool, users - 1)
+                return
+            del self._pools[url]
+        pool.close()
+
+
+_POOLS = _SharedPools()
+
+
 class PostgresStore(Store):
-    """The store on a PostgreSQL database, through a pool of up to POOL_MAX connections.
-    Safe to share between threads; each thread's `transaction()` holds its own connection."""
+    """The store on a PostgreSQL database, through the process's pool of up to POOL_MAX
+    connections to it (shared by its Stores). Safe to share between threads; each thread's
+    `transaction()` holds its own connection."""
 
     one_writer_at_a_time = False
     skip_locked = " FOR UPDATE SKIP LOCKED"  # concurrent pollers skip each other's feeds
@@ -373,15 +415,8 @@ class PostgresStore(Store):
         with self._connect() as conn:  # a connection of its own: a clear error when the server is not there
             if migrate:
                 self._migrate(conn)
-        self.pool = ConnectionPool(
-            url,
-            min_size=1,
-            max_size=POOL_MAX,
-            kwargs={"autocommit": True},
-            open=False,
-            name=f"briefbot-{id(self)}",
-        )
-        self.pool.open(wait=True, timeout=CONNECT_TIMEOUT_S)
+        self.pool = _POOLS.acquire(url)
+        self._holds_pool = True
 
     def _connect(self) -> psycopg.Connection:
         return psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
@@ -416,9 +451,10 @@ class PostgresStore(Store):
                 self._local.conn = None
 
     def close(self) -> None:
-        """Close the pool's connections."""
-        if hasattr(self, "pool"):
-            self.pool.close()
+        """Give the pool back (its connections close with the process's last Store on it)."""
+        if getattr(self, "_holds_pool", False):
+            self._holds_pool = False
+            _POOLS.release(self.url)
 
     # -- schema -------------------------------------------------------------------
 
