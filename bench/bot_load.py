@@ -40,7 +40,7 @@ from discord_double import DiscordDouble, bot_settings, running_bot  # noqa: E40
 
 from summarizer.config import Settings  # noqa: E402
 from summarizer.sources.ingest import ingest  # noqa: E402
-from summarizer.store import Store  # noqa: E402
+from summarizer.store import open_store  # noqa: E402
 from summarizer.summaries import get_summarizer  # noqa: E402
 
 BUSY = ("too many briefs", "took too long", "restarting")
@@ -90,7 +90,7 @@ async def settle(double, asked, limit: float) -> None:
 
 def forget_sync(settings: Settings) -> None:
     """Each run has a new double, which must be told the commands again."""
-    store = Store(settings.database_path)
+    store = open_store(settings.database_path)
     with store.transaction():
         store.db.execute("DELETE FROM meta WHERE key LIKE 'commands_hash:%'")
     store.close()
@@ -198,7 +198,7 @@ async def main() -> None:
         settings = Settings(
             database_path=str(Path(tmp) / "bench.db"), allow_private_urls=True, log_level="WARNING"
         )
-        store = Store(settings.database_path)
+        store = open_store(settings.database_path)
         ingest(store, [str(records)], settings)
         store.close()
         get_summarizer(args.mode, settings).prepare()  # the bot prepares its modes at start too

@@ -33,7 +33,7 @@ from summarizer.briefs import digest as engine  # noqa: E402
 from summarizer.briefs.digest.compose import _summary  # noqa: E402  (the plain telling, for comparison)
 from summarizer.config import Settings  # noqa: E402
 from summarizer.models import Document  # noqa: E402
-from summarizer.store import Store  # noqa: E402
+from summarizer.store import open_store  # noqa: E402
 
 DAY_ONE = datetime(2026, 6, 1, tzinfo=UTC)
 
@@ -57,7 +57,7 @@ def repeats(sentences: list[str], told: list[str]) -> tuple[int, int, float]:
 def run_topic(topic: dict, settings: Settings, max_stories: int) -> list[dict]:
     """The three digests of one topic, each as a row of figures."""
     with tempfile.TemporaryDirectory() as folder:
-        store = Store(Path(folder) / "digest.db")
+        store = open_store(Path(folder) / "digest.db")
         engine.subscribe(store, "1", topic["id"], "", "08:00", "UTC", max_stories, now=DAY_ONE)
         told: list[str] = []
         rows = []

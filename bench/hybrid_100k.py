@@ -113,7 +113,7 @@ def ingest_figures(store: Store, settings: Settings, args: argparse.Namespace, t
 
     sample = tmp / "sample.jsonl"
     build_corpus(args.data, sample, args.embed_sample)
-    fresh = Store(tmp / "fresh.db")
+    fresh = open_store(tmp / "fresh.db")
     start = time.perf_counter()
     ingest(fresh, [str(sample)], settings)
     both_rate = args.embed_sample / (time.perf_counter() - start)
@@ -246,7 +246,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         reuse = bool(args.db and args.db.exists())
         settings = Settings(database_path=str(args.db or Path(tmp) / "bench.db"))
-        store = Store(settings.database_path)
+        store = open_store(settings.database_path)
         memory = {"idle (engine imported, store open)": rss_mib()}
         embeddings.static_model(settings)
         memory["static model loaded"] = rss_mib()

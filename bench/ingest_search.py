@@ -24,7 +24,7 @@ sys.path.insert(0, str(REPO))
 
 from summarizer.config import Settings  # noqa: E402
 from summarizer.sources.ingest import ingest  # noqa: E402
-from summarizer.store import Store  # noqa: E402
+from summarizer.store import Store, open_store  # noqa: E402
 from summarizer.store.search import search  # noqa: E402
 
 QUERIES = {
@@ -94,7 +94,7 @@ def main() -> None:
         corpus = Path(tmp) / "corpus.jsonl"
         records = build_corpus(args.data, corpus, args.articles)
         settings = Settings(database_path=str(Path(tmp) / "bench.db"))
-        store = Store(settings.database_path)
+        store = open_store(settings.database_path)
         start = time.perf_counter()
         results = ingest(store, [str(corpus)], settings)
         seconds = time.perf_counter() - start

@@ -27,11 +27,11 @@ from ingest_search import build_corpus  # noqa: E402
 from summarizer.config import Settings  # noqa: E402
 from summarizer.embeddings import static_model  # noqa: E402
 from summarizer.sources.ingest import ingest  # noqa: E402
-from summarizer.store import Store  # noqa: E402
+from summarizer.store import open_store  # noqa: E402
 
 
 def rate(corpus: Path, settings: Settings, folder: Path) -> tuple[float, int]:
-    store = Store(folder / f"run-{time.monotonic_ns()}.db")
+    store = open_store(folder / f"run-{time.monotonic_ns()}.db")
     start = time.perf_counter()
     results = ingest(store, [str(corpus)], settings)
     seconds = time.perf_counter() - start

@@ -31,7 +31,7 @@ import torch
 from summarizer import embeddings
 from summarizer.config import Settings
 from summarizer.sources.ingest import ingest
-from summarizer.store import Store
+from summarizer.store import Store, open_store
 from summarizer.store import retrieve as R
 from summarizer.store.vectors import embed_pending, index_for
 
@@ -52,7 +52,7 @@ UNRELATED = [
 def build(data: str, db: str, settings: Settings) -> tuple[Store, list[dict], dict[int, int]]:
     topics = [json.loads(line) for line in open(data, encoding="utf-8")]
     fresh = not Path(db).exists()
-    store = Store(db)
+    store = open_store(db)
     if fresh:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "duc2006.jsonl"

@@ -21,7 +21,7 @@ from http_server import LocalHTTPServer, article_page, rss_feed
 from summarizer.config import Settings
 from summarizer.sources import poll
 from summarizer.sources.ingest import ingest
-from summarizer.store import Store
+from summarizer.store import open_store
 
 STORY = " ".join(
     f"The council met on day {n} to discuss the harbour works and the budget." for n in range(20)
@@ -38,7 +38,7 @@ def feed(server: LocalHTTPServer, name: str) -> str:
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder, LocalHTTPServer() as server:
         settings = Settings(database_path=str(Path(folder) / "bench.db"), allow_private_urls=True)
-        store = Store(settings.database_path)
+        store = open_store(settings.database_path)
         story = Path(folder) / "story.txt"
         story.write_text(STORY)
         drip = server.route("/drip", article_page("Drip", [STORY]), trickle=2.0)

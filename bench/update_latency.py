@@ -29,7 +29,11 @@ from ingest_search import time_calls  # noqa: E402
 
 from summarizer.briefs.brief import brief  # noqa: E402
 from summarizer.config import Settings  # noqa: E402
-from summarizer.store import Store, parse_utc  # noqa: E402
+from summarizer.store import (  # noqa: E402
+    Store,
+    open_store,  # noqa: E402
+    parse_utc,
+)
 from summarizer.store.vectors import index_for  # noqa: E402
 
 
@@ -55,7 +59,7 @@ def main() -> None:
     parser.add_argument("--modes", default="extractive,semantic")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    store = Store(args.db)
+    store = open_store(args.db)
     settings = Settings(database_path=str(args.db))
     new_since = args.new_since or middle_moment(store)
     index_for(store)  # the vector index loads once, outside the clock

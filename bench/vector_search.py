@@ -25,7 +25,7 @@ import sqlite_vec
 
 from summarizer import embeddings
 from summarizer.models import Document
-from summarizer.store import Store
+from summarizer.store import open_store
 from summarizer.store.vectors import index_for
 
 
@@ -46,7 +46,7 @@ def main() -> None:
     queries /= np.linalg.norm(queries, axis=1, keepdims=True)
 
     with tempfile.TemporaryDirectory() as tmp:
-        store = Store(Path(tmp) / "vectors.db")
+        store = open_store(Path(tmp) / "vectors.db")
         with store.transaction():
             for i in range(n):
                 store.upsert(Document(url=f"https://v.example/{i}", title=f"t{i}", text=f"article {i}"))

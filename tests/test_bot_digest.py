@@ -15,7 +15,7 @@ from discord_double import DiscordDouble, running_bot
 from summarizer.briefs.digest import Digest, get_subscription, record_digest, subscribe
 from summarizer.config import Settings
 from summarizer.models import Document
-from summarizer.store import Store
+from summarizer.store import open_store
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -65,7 +65,7 @@ def _settings(database_url: str, double: DiscordDouble, **extra) -> Settings:
 
 
 def _ingest(settings: Settings, title: str, at: datetime) -> int:
-    store = Store(settings.store_url)
+    store = open_store(settings.store_url)
     try:
         slug = "-".join(title.lower().replace("*", "").replace("@", "").split())
         doc = Document(
@@ -79,7 +79,7 @@ def _ingest(settings: Settings, title: str, at: datetime) -> int:
 def _subscribe_directly(
     settings: Settings, channel: str, guild: str, time_of_day: str, zone: str, created: datetime
 ):
-    store = Store(settings.store_url)
+    store = open_store(settings.store_url)
     try:
         return subscribe(store, guild, channel, "", time_of_day, zone, 5, now=created)[0]
     finally:
@@ -87,7 +87,7 @@ def _subscribe_directly(
 
 
 def _subscription(settings: Settings, channel: str):
-    store = Store(settings.store_url)
+    store = open_store(settings.store_url)
     try:
         return get_subscription(store, channel)
     finally:
@@ -95,7 +95,7 @@ def _subscription(settings: Settings, channel: str):
 
 
 def _digest_rows(settings: Settings) -> list[dict]:
-    store = Store(settings.store_url)
+    store = open_store(settings.store_url)
     try:
         return list(store.db.query("SELECT * FROM digest_posts ORDER BY id"))
     finally:
@@ -205,7 +205,7 @@ async def test_exactly_once_across_a_restart_and_catch_up_within_grace(database_
                 channel_id=other,
             )
             assert "Subscribed" in (await ix.wait_original()).content
-        store = Store(settings.store_url)
+        store = open_store(settings.store_url)
         dying = get_subscription(store, other)
         assert record_digest(
             store,

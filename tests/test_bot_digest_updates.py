@@ -36,7 +36,7 @@ from bot.render import escape
 from summarizer.briefs.digest import compose_digest, due_digests, mark_posted, record_digest, subscribe
 from summarizer.models import Document
 from summarizer.sentences import split_sentences
-from summarizer.store import Store
+from summarizer.store import open_store
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -44,7 +44,7 @@ _LINK = re.compile(r"\]\((https://discord\.com/channels/[^)]+)\)")
 
 
 def _ingest(settings, title: str, sentences: list[str], at: datetime, host: str) -> None:
-    store = Store(settings.store_url)
+    store = open_store(settings.store_url)
     try:
         slug = "-".join(re.findall(r"\w+", title.lower())[:5])
         doc = Document(url=f"https://{host}/{slug}", title=title, text=text(sentences), published_at=at)
@@ -162,7 +162,7 @@ async def test_three_days_of_update_digests_across_restarts(database_url):
 
 def _digest_day_one(settings, channel: str, guild: str, now: datetime) -> None:
     """The channel subscribed and its day-1 digest claimed and posted (the engine's own calls)."""
-    store = Store(settings.store_url)
+    store = open_store(settings.store_url)
     try:
         subscription, _ = subscribe(store, guild, channel, "", "08:00", "UTC", 5, now=now - timedelta(days=1))
         [(due, day)] = due_digests(store, now, timedelta(hours=6))

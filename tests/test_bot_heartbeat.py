@@ -17,7 +17,7 @@ from discord_double import DiscordDouble, running_bot
 from summarizer.cli import main
 from summarizer.config import Settings
 from summarizer.health import heartbeat_path, read_heartbeat
-from summarizer.store import Store
+from summarizer.store import open_store
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -51,7 +51,7 @@ async def test_heartbeat_is_fresh_while_the_bot_runs_and_stale_when_stuck_or_sto
             discord_gateway_url=double.gateway_url,
             heartbeat_interval=f"{INTERVAL}s",
         )
-        Store(settings.database_path).close()
+        open_store(settings.database_path).close()
         path = heartbeat_path(settings)
         async with running_bot(settings) as bot:
             first = await _until(lambda: read_heartbeat(path))

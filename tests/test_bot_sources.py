@@ -15,7 +15,7 @@ import pytest
 from discord_double import DiscordDouble, bot_settings, running_bot
 from http_server import article_page, rss_feed
 
-from summarizer.store import Store
+from summarizer.store import open_store
 
 pytestmark = pytest.mark.timeout(90)
 REPO = Path(__file__).resolve().parent.parent
@@ -77,7 +77,7 @@ async def test_members_without_manage_server_are_refused(live, settings, path, o
     assert message.ephemeral
     assert "Manage Server" in message.content
     assert double.calls_to("POST /webhooks/{app}/{token}") == []  # nothing else was attempted
-    store = Store(settings.database_path)
+    store = open_store(settings.database_path)
     try:
         assert store.list_sources(double.guild_id) == []
         assert store.count(double.guild_id) == 0
@@ -98,7 +98,7 @@ async def test_add_list_poll_and_remove_a_feed(live, settings, http_server):
     assert "Now following" in added.content and "Port Elsin Gazette" in added.content
 
     # The new feed is polled at once (in the background), into this server's scope only.
-    store = Store(settings.database_path)
+    store = open_store(settings.database_path)
     try:
         await _wait_until(lambda: store.count(double.guild_id) >= 3)
         assert store.count("global") == 0
@@ -120,7 +120,7 @@ async def test_add_list_poll_and_remove_a_feed(live, settings, http_server):
 
     removed = await double.slash("sources remove", {"url": feed_url}, member=admin)
     assert "Stopped following" in (await removed.wait_original()).content
-    store = Store(settings.database_path)
+    store = open_store(settings.database_path)
     try:
         assert store.list_sources(double.guild_id) == []
         assert store.count(double.guild_id) >= 3  # its articles stay
@@ -141,7 +141,7 @@ async def test_add_refuses_what_is_not_a_feed(live, settings, http_server):
     bad = await double.slash("sources add", {"url": "ftp://example.org/feed"}, member=admin)
     await bad.wait_response()
     assert "not a web address" in bad.original.content
-    store = Store(settings.database_path)
+    store = open_store(settings.database_path)
     try:
         assert store.list_sources(double.guild_id) == []
     finally:
@@ -160,7 +160,7 @@ async def test_ingest_one_page_now(live, settings, http_server):
     assert "Already stored" in (await again.wait_original()).content
     missing = await double.slash("sources ingest", {"url": http_server.url("/nothing")}, member=admin)
     assert "Could not add" in (await missing.wait_original()).content
-    store = Store(settings.database_path)
+    store = open_store(settings.database_path)
     try:
         assert store.count(double.guild_id) == 1
         assert store.count("global") == 0

@@ -24,7 +24,7 @@ from http_server import rss_feed
 
 from summarizer import cli
 from summarizer.cli import main
-from summarizer.store import Store
+from summarizer.store import open_store
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
@@ -197,7 +197,7 @@ def test_no_match_names_the_filters_applied(seeded: str):
 
 
 def test_sources_list_shows_the_scope_in_brackets(seeded: str):
-    store = Store(seeded)
+    store = open_store(seeded)
     store.add_source("https://news.example/rss", scope="global", title="News [daily]")
     store.add_source("https://club.example/rss", scope="12345")
     store.close()
@@ -257,7 +257,7 @@ def test_poll_says_when_nothing_is_due_and_fails_when_every_feed_failed(seeded: 
         ),
         content_type="application/rss+xml",
     )
-    store = Store(seeded)
+    store = open_store(seeded)
     store.add_source(fine)
     store.add_source(f"http://127.0.0.1:{free_port()}/closed.xml")
     store.close()
@@ -266,7 +266,7 @@ def test_poll_says_when_nothing_is_due_and_fails_when_every_feed_failed(seeded: 
     assert "failed" in mixed.output
     again = invoke("--db", seeded, "poll", env=env)
     assert again.exit_code == 0 and again.output.startswith("no feed due: 2 feeds, next one at ")
-    store = Store(seeded)
+    store = open_store(seeded)
     store.remove_source(fine)
     store.update_source(store.list_sources()[0]["id"], next_poll_at=None)
     store.close()
@@ -380,17 +380,17 @@ def test_poll_every_stops_after_its_rounds_and_rounds_needs_every(seeded: str):
 
 def test_poll_disables_a_feed_after_feed_disable_after_failures_in_a_row(seeded: str):
     env = {"ALLOW_PRIVATE_URLS": "true", "FEED_DISABLE_AFTER": "2"}
-    store = Store(seeded)
+    store = open_store(seeded)
     source, _ = store.add_source(f"http://127.0.0.1:{free_port()}/closed.xml")
     store.close()
     first = invoke("--db", seeded, "poll", env=env)
     assert first.exit_code == 1 and "disabled" not in first.output
-    store = Store(seeded)
+    store = open_store(seeded)
     store.update_source(source["id"], next_poll_at=None)  # due again at once
     store.close()
     second = invoke("--db", seeded, "poll", env=env)
     assert "disabled after 2 failed polls in a row" in second.output, second.output
-    store = Store(seeded)
+    store = open_store(seeded)
     store.update_source(source["id"], next_poll_at=None)
     (row,) = store.list_sources()
     store.close()

@@ -34,7 +34,7 @@ QUERIES = ["budget", "film OR derby", "creme brulee", '"coastal towns"', "won -c
 
 def _filled_sqlite(path: Path, settings: Settings) -> Store:
     """A SQLite store with something in every table."""
-    store = Store(str(path))
+    store = open_store(str(path))
     for n, (url, title, text) in enumerate(STORIES):
         scope = "guild-9" if n == 3 else "global"
         store.upsert(

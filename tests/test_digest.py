@@ -197,7 +197,7 @@ def test_new_or_changed_subscription_is_not_due_for_an_earlier_moment(store):
 
 def test_two_connections_racing_claim_each_day_once(settings):
     """Two bots (two Stores on one file, two threads) ask and claim at the same moments."""
-    setup = Store(settings.store_url)
+    setup = open_store(settings.store_url)
     _sub(setup, "08:00", "Europe/Berlin", created=utc(2026, 3, 1))
     setup.close()
     wins: list[tuple[int, date]] = []
@@ -206,7 +206,7 @@ def test_two_connections_racing_claim_each_day_once(settings):
     barrier = threading.Barrier(2)
 
     def bot(worker: int) -> None:
-        store = Store(settings.store_url)
+        store = open_store(settings.store_url)
         try:
             for now in days:
                 barrier.wait(timeout=20)
@@ -230,7 +230,7 @@ def test_two_connections_racing_claim_each_day_once(settings):
 
 
 def test_claim_survives_a_restart_and_a_crash_never_double_posts(settings):
-    store = Store(settings.store_url)
+    store = open_store(settings.store_url)
     subscription = _sub(store, "08:00", "UTC")
     now = utc(2026, 6, 1, 8, 0, 30)
     [(due, day)] = due_digests(store, now, GRACE)
@@ -238,7 +238,7 @@ def test_claim_survives_a_restart_and_a_crash_never_double_posts(settings):
     assert digest_status(store, due.id, day) == "claimed"
     store.close()  # the bot dies after claiming, before (or while) posting
 
-    restarted = Store(settings.store_url)
+    restarted = open_store(settings.store_url)
     assert due_digests(restarted, now + timedelta(minutes=5), GRACE) == []
     assert not record_digest(restarted, subscription, day, _empty(subscription, now), now)
     assert due_digests(restarted, utc(2026, 6, 2, 8, 1), GRACE)[0][1] == date(2026, 6, 2)
@@ -432,7 +432,7 @@ def test_cli_lists_and_previews_digests(settings):
 
     from summarizer.cli import main
 
-    store = Store(settings.store_url)
+    store = open_store(settings.store_url)
     now = datetime.now(UTC)
     _sub(store, "07:45", "Asia/Tokyo", created=now - timedelta(days=2))
     _ingest(store, "Norwell posts record revenue", CHIPS, now - timedelta(hours=2))

@@ -15,7 +15,7 @@ from summarizer.briefs.digest import Digest, mark_posted, record_digest, subscri
 from summarizer.cli import main
 from summarizer.health import read_heartbeat, write_heartbeat
 from summarizer.models import Document
-from summarizer.store import SCHEMA_VERSION, Store
+from summarizer.store import SCHEMA_VERSION, open_store
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -34,7 +34,7 @@ def status(tmp_path: Path, monkeypatch):
 
 
 def _store_with_articles(path: Path, count: int) -> None:
-    store = Store(path)
+    store = open_store(path)
     try:
         for n in range(count):
             store.upsert(
@@ -97,7 +97,7 @@ def test_each_shard_process_has_its_own_heartbeat_beside_the_database(tmp_path, 
 def test_status_shows_the_last_poll_failing_feeds_and_last_posted_digest(tmp_path, status):
     db = tmp_path / "cli.db"
     _store_with_articles(db, 2)
-    store = Store(db)
+    store = open_store(db)
     try:
         polled = datetime(2026, 11, 30, 9, 15, tzinfo=UTC)
         ok, _ = store.add_source("https://a.example/feed.xml")

@@ -17,7 +17,7 @@ import pytest
 from http_server import feed_body, rss_feed
 
 from summarizer.sources.poll import claim_due, poll_due, release_leases
-from summarizer.store import Store
+from summarizer.store import Store, open_store
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -60,7 +60,7 @@ def database_env(database: str) -> dict[str, str]:
 
 
 def open_database(database: str) -> Store:
-    return Store(database)
+    return open_store(database)
 
 
 def poller_env(database: str, **settings: str) -> dict[str, str]:

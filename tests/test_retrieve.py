@@ -16,7 +16,7 @@ from summarizer.cli import main
 from summarizer.config import Settings
 from summarizer.models import Document
 from summarizer.sources.ingest import ingest
-from summarizer.store import Store
+from summarizer.store import Store, open_store
 from summarizer.store.retrieve import retrieve
 from summarizer.store.search import search
 from summarizer.store.vectors import embed_pending, pending_count
@@ -251,7 +251,7 @@ def test_guild_articles_stay_in_their_guild(store, settings):
 def test_briefbot_embed_makes_the_missing_vectors(tmp_path: Path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     db = str(tmp_path / "cli.db")
-    store = Store(db)
+    store = open_store(db)
     store.upsert(
         Document(url="https://a.example/1", title="Budget vote", text="Parliament votes on the budget.")
     )

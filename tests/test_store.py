@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from summarizer.models import Document, Outcome
-from summarizer.store import SCHEMA_VERSION, Store
+from summarizer.store import SCHEMA_VERSION, Store, open_store
 from summarizer.urls import canonical_url
 
 
@@ -54,10 +54,10 @@ def test_guild_articles_are_invisible_to_other_guilds(store: Store):
 
 
 def test_reopening_keeps_data_and_schema_version(settings, backend):
-    first = Store(settings.store_url)
+    first = open_store(settings.store_url)
     first.upsert(doc(published_at=datetime(2026, 11, 20, 9, 30, tzinfo=UTC)))
     first.close()
-    again = Store(settings.store_url)
+    again = open_store(settings.store_url)
     assert again.schema_version == SCHEMA_VERSION
     article = again.get(1)
     assert article.published_at == datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
@@ -67,11 +67,11 @@ def test_reopening_keeps_data_and_schema_version(settings, backend):
 
 
 def test_a_newer_schema_is_refused_with_a_clear_message(settings):
-    first = Store(settings.store_url)
+    first = open_store(settings.store_url)
     first.set_meta("schema_version", "999")
     first.close()
     with pytest.raises(RuntimeError, match="upgrade briefbot"):
-        Store(settings.store_url)
+        open_store(settings.store_url)
 
 
 def test_a_failed_batch_rolls_back_and_keeps_what_was_stored(store: Store):
@@ -115,7 +115,7 @@ def test_two_writers_storing_the_same_articles_at_once_store_each_once(settings)
     errors: list[BaseException] = []
 
     def writer(mirror: bool) -> None:
-        store = Store(settings.store_url)
+        store = open_store(settings.store_url)
         try:
             barrier.wait(timeout=20)
             for start in range(0, len(records), 20):
@@ -135,7 +135,7 @@ def test_two_writers_storing_the_same_articles_at_once_store_each_once(settings)
     for thread in threads:
         thread.join(timeout=120)
     assert not errors
-    store = Store(settings.store_url)
+    store = open_store(settings.store_url)
     assert store.count() == len(records)
     assert outcomes.count(Outcome.ADDED) == len(records)
     assert store.db.execute("SELECT count(DISTINCT content_hash) FROM articles").fetchone()[0] == len(records)

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from summarizer.briefs.brief import brief
 from summarizer.cli import main
 from summarizer.models import Document
-from summarizer.store import Store
+from summarizer.store import Store, open_store
 
 DREDGING = "The Porthaven council approved a plan to dredge the harbour so that larger cargo ships can dock."
 OLD = [
@@ -100,7 +100,7 @@ def run(tmp_path: Path, monkeypatch):
     """`briefbot --db <file> ARGS...` on a store holding the harbour articles."""
     monkeypatch.chdir(tmp_path)  # no stray .env from the repo
     db = tmp_path / "cli.db"
-    filled = Store(db)
+    filled = open_store(db)
     _fill(filled)
     filled.close()
     return lambda *args: CliRunner().invoke(main, ["--db", str(db), *args])

@@ -48,7 +48,7 @@ from summarizer.models import Brief, Document, Outcome
 from summarizer.sentences import split_sentences
 from summarizer.sources.clean import clean_text
 from summarizer.sources.ingest import catch_up_vectors, ingest_document
-from summarizer.store import Store
+from summarizer.store import Store, open_store
 from summarizer.summaries import MODES, get_summarizer
 
 SETTINGS = ("cluster", "pooled")
@@ -231,7 +231,7 @@ def run_briefs(
     runs = {v.name: SystemRun(f"{v.name} ({setting})", briefs=True) for v in variants}
     if setting == "pooled":
         ids: dict[int, list[str]] = {}
-        store = Store(workdir / "pooled.db")
+        store = open_store(workdir / "pooled.db")
         try:
             _ingest(store, pool, prefix, ids)
             _run_briefs(store, tasks, variants, runs, ids)
@@ -253,7 +253,7 @@ def _brief_in_own_store(
 ) -> None:
     """Brief `task` with every variant on a store of its own holding `articles`, then delete it."""
     ids: dict[int, list[str]] = {}
-    store = Store(path)
+    store = open_store(path)
     try:
         _ingest(store, articles, prefix, ids)
         _run_briefs(store, [task], variants, runs, ids)
@@ -279,7 +279,7 @@ def run_update_briefs(
     runs = {v.name: SystemRun(f"{v.name} ({setting})", briefs=True) for v in variants}
     if setting == "pooled":
         ids: dict[int, list[str]] = {}
-        store = Store(workdir / "pooled-update.db")
+        store = open_store(workdir / "pooled-update.db")
         try:
             for stage in sorted({task.stage for task in every}):
                 _ingest(store, pooled_articles([t for t in every if t.stage == stage]), prefix, ids)

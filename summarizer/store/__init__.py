@@ -4,7 +4,7 @@
 - `summarizer.store.postgres`: PostgreSQL (`postgresql://user:pass@host:5432/db`), through
   psycopg 3 and a connection pool, for several bot processes and pollers at once.
 
-`open_store(url_or_path)` opens either (`Store(url_or_path)` does the same). Full-text search
+`open_store(url_or_path)` opens either (`open_store(url_or_path)` does the same). Full-text search
 over it is `summarizer.store.search`, the safe query language it reads `summarizer.store.query`,
 hybrid retrieval `summarizer.store.retrieve`, article vectors `summarizer.store.vectors`, and
 moving a whole store between backends `summarizer.store.copy`.

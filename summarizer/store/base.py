@@ -2,7 +2,7 @@
 
 Two backends implement it side by side: `summarizer.store.sqlite` (one SQLite file, the
 default) and `summarizer.store.postgres` (PostgreSQL through a psycopg connection pool).
-`open_store(url_or_path)` (or `Store(url_or_path)`, the same) picks one by the URL.
+`open_store(url_or_path)` (or `open_store(url_or_path)`, the same) picks one by the URL.
 
 `store.db` is the call shape every module uses, on both backends:
 `store.db.execute(sql, params)` (a cursor-like with fetchone/fetchall/rowcount),
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
@@ -138,13 +139,11 @@ def _row_to_article(row: dict) -> Article:
     )
 
 
-class Store:
-    """The article store. `Store(url_or_path)` opens the backend the URL names (see
-    `open_store`); open one per thread (SQLite connections are one-thread; the PostgreSQL
-    backend shares a pool and is safe either way).
-
-    The backend primitives below are each backend's own (they raise NotImplementedError
-    here; no abc.ABC, so that `Store(url_or_path)` type-checks as the way to open one)."""
+class Store(ABC):
+    """The article store's interface: the shared logic, in SQL both backends accept, over the
+    primitives each backend implements (`SQLiteStore`, `PostgresStore`). `open_store(url_or_path)`
+    opens the backend the URL names; open one per thread (SQLite connections are one-thread;
+    the PostgreSQL backend shares a pool and is safe either way)."""
 
     db: Any  # execute / executemany / query (module docstring); each backend's own class
     one_writer_at_a_time: bool  # True when a write transaction excludes every other writer
@@ -158,37 +157,35 @@ class Store:
     checks_candidates = False
     path: str  # the SQLite file, or the PostgreSQL URL without its password
 
-    def __new__(cls, url_or_path: str | Path = "", *args: Any, **kwargs: Any) -> Store:
-        if cls is Store:
-            from summarizer.store import backend_class  # the backends import this module
-
-            cls = backend_class(url_or_path)
-        return super().__new__(cls)
-
     # -- backend primitives ----------------------------------------------------------
 
+    @abstractmethod
+    def __init__(self, url_or_path: str | Path, migrate: bool = True) -> None:
+        """Open the store (created when new; its schema migrated unless `migrate` is False)."""
+
     @property
+    @abstractmethod
     def schema_version(self) -> int:
         """How many migrations this database has had (0 for a new one)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def migrate(self) -> tuple[int, int]:
         """Bring the schema to SCHEMA_VERSION; returns (version before, version after)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def table_columns(self, table: str) -> list[str]:
         """The columns of `table` that take values, in order (what `briefbot copy` moves)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def transaction(self) -> AbstractContextManager[None]:
         """Group writes into one transaction (faster for batches); rolls back on error. Nested
         calls join the outer transaction."""
-        raise NotImplementedError
 
+    @abstractmethod
     def close(self) -> None:
         """Close the connection (or the pool)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def match(
         self, query: Query, where: str, params: Sequence, now: datetime, limit: int, ranked: bool = True
     ) -> list[tuple[int, float, float]]:
@@ -196,29 +193,29 @@ class Store:
         parameters), the `limit` most recently stored: (id, lexical score (higher is
         better; title weighted above the body; 0.0 unless `ranked`), hours since published
         or ingested)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def match_ids(self, query: Query, among: Sequence[int] | None = None) -> set[int]:
         """Ids of every article matching `query` (only those in `among` when given)."""
-        raise NotImplementedError
 
     def match_each(self, words: Sequence[str], among: Sequence[int]) -> dict[str, set[int]]:
         """For each word (or phrase), the ids among `among` that match it."""
         return {word: self.match_ids(Query(groups=[[word]]), among=among) for word in words}
 
+    @abstractmethod
     def match_count(self, query: Query) -> int:
         """How many articles match `query` (document frequency, for idf)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def lock(self, key: str) -> None:
         """Inside a transaction: wait until no other transaction holds `key`, and hold it
         until this one ends (writers of one text in `upsert`; vector writers, whose `seq`
         must grow in commit order)."""
-        raise NotImplementedError
 
     def reset_sequences(self) -> None:
         """After rows came with their ids (`briefbot copy`): new ids start past them. Nothing
         to do on SQLite (a new rowid is one past the largest); PostgreSQL moves its sequences."""
+        return None
 
     # -- meta ------------------------------------------------------------------------
 
