@@ -65,13 +65,18 @@ import asyncio
 import contextlib
 import itertools
 import json
+import os
 import re
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from aiohttp import WSMsgType, web
+
+from summarizer.config import Settings
+from summarizer.embeddings import model_cache_dir
 
 API_PREFIX = "/api/v10"
 INITIAL_RESPONSE_DEADLINE = 3.0  # seconds, Discord's documented limit
@@ -1302,6 +1307,28 @@ async def running_bot(settings, *, clock=None, ready_timeout: float = 20.0) -> A
         await client.close()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await asyncio.wait_for(task, 10)
+
+
+REPO = Path(__file__).resolve().parent.parent
+# Settings a test's own environment may hold that a bot process run by a test must not inherit.
+_PROCESS_SETTINGS = ("DISCORD_", "SHARD_", "POLL_", "DATABASE_", "DIGEST_")
+
+
+def process_env(double: DiscordDouble, home: Path, **settings: str) -> dict[str, str]:
+    """The environment of a `briefbot` process run against the double: the test's own without
+    the settings above, HOME in the test's temp dir, the static model already built (not a
+    rebuild), this checkout on PYTHONPATH, the double's token and URLs, then `settings`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_PROCESS_SETTINGS)}
+    env.update(
+        HOME=str(home),
+        MODEL_CACHE_DIR=str(model_cache_dir(Settings())),
+        PYTHONPATH=str(REPO),
+        DISCORD_TOKEN=double.token,
+        DISCORD_API_BASE=double.base_url,  # a bare host: the bot adds /api/v10
+        DISCORD_GATEWAY_URL=double.gateway_url,
+        **settings,
+    )
+    return env
 
 
 def bot_settings(settings, double: DiscordDouble, **changes):

@@ -14,7 +14,6 @@ On SQLite and PostgreSQL (the store the two processes share)."""
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import signal
 import sys
@@ -24,7 +23,7 @@ from pathlib import Path
 
 import discord
 import pytest
-from discord_double import NONCE_WINDOW, DiscordDouble, bot_settings, running_bot
+from discord_double import NONCE_WINDOW, DiscordDouble, bot_settings, process_env, running_bot
 from news_followups import (
     BATTERY,
     BATTERY_TITLE,
@@ -47,7 +46,6 @@ from summarizer.briefs.digest import (
     subscribe,
 )
 from summarizer.config import Settings
-from summarizer.embeddings import model_cache_dir
 from summarizer.models import Document
 from summarizer.store import open_store
 
@@ -104,14 +102,9 @@ async def test_a_bot_killed_while_posting_a_digest_posts_it_exactly_once_after_a
     async with DiscordDouble(max_lifetime=170) as double:
         guild, channel = double.guild_id, double.channel_ids[0]
         _two_message_digest_due(settings, guild, channel, datetime.now(UTC))
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_", "DIGEST_"))}
-        env.update(
-            HOME=str(tmp_path),
-            MODEL_CACHE_DIR=str(model_cache_dir(Settings())),
-            PYTHONPATH=str(REPO),
-            DISCORD_TOKEN=double.token,
-            DISCORD_API_BASE=double.base_url,
-            DISCORD_GATEWAY_URL=double.gateway_url,
+        env = process_env(
+            double,
+            tmp_path,
             DATABASE_PATH=settings.database_path,
             DATABASE_URL=settings.database_url,
             POLL_IN_BOT="false",

@@ -6,17 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from discord_double import DiscordDouble
-
-from summarizer.config import Settings
-from summarizer.embeddings import model_cache_dir
+from discord_double import DiscordDouble, process_env
 
 pytestmark = pytest.mark.timeout(150)
 
@@ -55,17 +51,7 @@ async def test_briefbot_bot_as_a_process(tmp_path):
     records = tmp_path / "articles.jsonl"
     records.write_text("\n".join(json.dumps({**r, "published": published}) for r in RECORDS))
     async with DiscordDouble(token="dummy.TOKEN-for-the-double.s3cr3t") as double:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("DISCORD_")}
-        env.update(
-            HOME=str(tmp_path),
-            MODEL_CACHE_DIR=str(model_cache_dir(Settings())),  # the built static model, not a rebuild
-            PYTHONPATH=str(REPO),
-            DATABASE_PATH=str(tmp_path / "bot.db"),
-            DISCORD_TOKEN=double.token,
-            DISCORD_API_BASE=double.base_url,  # a bare host: the bot adds /api/v10
-            DISCORD_GATEWAY_URL=double.gateway_url,
-            LOG_LEVEL="DEBUG",
-        )
+        env = process_env(double, tmp_path, DATABASE_PATH=str(tmp_path / "bot.db"), LOG_LEVEL="DEBUG")
         briefbot = [sys.executable, "-m", "summarizer.cli"]
         status, output = await _run(*briefbot, "ingest", str(records), str(REPO / "seeds"), env=env)
         assert status == 0, output

@@ -6,7 +6,6 @@ changes nothing of that."""
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import signal
 import sys
@@ -15,11 +14,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from discord_double import DiscordDouble, bot_settings, running_bot, shard_of
+from discord_double import DiscordDouble, bot_settings, process_env, running_bot, shard_of
 
 from summarizer.briefs.digest import subscribe
-from summarizer.config import Settings
-from summarizer.embeddings import model_cache_dir
 from summarizer.models import Document
 from summarizer.store import Store, open_store
 
@@ -109,18 +106,9 @@ async def test_two_shard_processes_post_each_digest_once_by_the_right_shard(tmp_
     subscribe_due(database, first)
 
     async with DiscordDouble(guilds=GUILDS, shard_count=SHARDS, max_lifetime=190) as double:
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("DISCORD_", "SHARD_", "POLL_", "DATABASE_"))
-        }
-        env.update(
-            HOME=str(tmp_path),
-            MODEL_CACHE_DIR=str(model_cache_dir(Settings())),
-            PYTHONPATH=str(REPO),
-            DISCORD_TOKEN=double.token,
-            DISCORD_API_BASE=double.base_url,
-            DISCORD_GATEWAY_URL=double.gateway_url,
+        env = process_env(
+            double,
+            tmp_path,
             SHARD_COUNT=str(SHARDS),
             POLL_IN_BOT="false",
             DIGEST_CHECK_INTERVAL="1s",
